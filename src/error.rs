@@ -1,0 +1,186 @@
+//! The crate's errors, in the spirit of `asyncio.exceptions`.
+//!
+//! Each type is specific and opaque where its inside may change, implements
+//! [`std::error::Error`] and says in its message what went wrong. I/O failures
+//! stay [`std::io::Error`].
+
+use std::any::Any;
+use std::fmt;
+
+use parking_lot::Mutex;
+
+/// Why a task, promise or thread job has no value: it was cancelled, or it
+/// panicked.
+///
+/// This is what `await task` raising means in asyncio: `CancelledError` when
+/// [`is_cancelled`](TaskError::is_cancelled), the task's own exception when
+/// [`is_panic`](TaskError::is_panic). The panic payload sits behind a lock so
+/// that `TaskError` is `Send + Sync` and converts into `io::Error` or
+/// `Box<dyn Error + Send + Sync>`.
+///
+/// # Examples
+///
+/// ```
+/// let err = corio::run(async {
+///     let task = corio::create_task(async { panic!("boom") });
+///     task.await.unwrap_err()
+/// });
+/// assert!(err.is_panic());
+/// assert_eq!(err.to_string(), "task Task-2 panicked: boom");
+/// ```
+#[doc(alias = "CancelledError")]
+pub struct TaskError {
+    repr: Repr,
+    task: Option<String>,
+}
+
+enum Repr {
+    Cancelled,
+    Panic(Mutex<Box<dyn Any + Send + 'static>>),
+}
+
+impl TaskError {
+    pub(crate) fn cancelled(task: Option<String>) -> TaskError {
+        TaskError { repr: Repr::Cancelled, task }
+    }
+
+    pub(crate) fn panic(payload: Box<dyn Any + Send + 'static>, task: Option<String>) -> TaskError {
+        TaskError { repr: Repr::Panic(Mutex::new(payload)), task }
+    }
+
+    /// True if the task was cancelled (asyncio's `CancelledError`).
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled)
+    }
+
+    /// True if the task panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self.repr, Repr::Panic(_))
+    }
+
+    /// The panic payload, to hand to [`std::panic::resume_unwind`].
+    ///
+    /// # Panics
+    ///
+    /// Panics if the error is a cancellation; see
+    /// [`try_into_panic`](TaskError::try_into_panic).
+    #[track_caller]
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        self.try_into_panic().expect("`TaskError::into_panic` called on a cancellation")
+    }
+
+    /// The panic payload, or the error itself back if it is a cancellation.
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, TaskError> {
+        match self.repr {
+            Repr::Panic(payload) => Ok(payload.into_inner()),
+            Repr::Cancelled => Err(self),
+        }
+    }
+
+    /// The panic message, when the payload is a string (as `panic!` makes).
+    pub(crate) fn panic_message(&self) -> Option<String> {
+        match &self.repr {
+            Repr::Panic(payload) => Some(panic_message(&**payload.lock())),
+            Repr::Cancelled => None,
+        }
+    }
+}
+
+/// The text of a panic payload: the message for `&str` and `String`
+/// payloads, a placeholder otherwise.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "Box<dyn Any>".to_owned()
+    }
+}
+
+impl fmt::Debug for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("TaskError");
+        if let Some(task) = &self.task {
+            d.field("task", task);
+        }
+        match &self.repr {
+            Repr::Cancelled => d.field("cancelled", &true),
+            Repr::Panic(_) => d.field("panic", &self.panic_message()),
+        };
+        d.finish()
+    }
+}
+
+impl fmt::Display for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.task {
+            Some(task) => write!(f, "task {task} ")?,
+            None => f.write_str("task ")?,
+        }
+        match &self.repr {
+            Repr::Cancelled => f.write_str("was cancelled"),
+            Repr::Panic(_) => write!(f, "panicked: {}", self.panic_message().unwrap_or_default()),
+        }
+    }
+}
+
+impl std::error::Error for TaskError {}
+
+impl From<TaskError> for std::io::Error {
+    fn from(err: TaskError) -> std::io::Error {
+        std::io::Error::other(err)
+    }
+}
+
+/// The deadline passed before the operation finished (asyncio's `TimeoutError`).
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(corio::TimeoutError::new().to_string(), "deadline has elapsed");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TimeoutError(());
+
+impl TimeoutError {
+    /// A new `TimeoutError`.
+    pub fn new() -> TimeoutError {
+        TimeoutError(())
+    }
+}
+
+impl fmt::Display for TimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("deadline has elapsed")
+    }
+}
+
+impl std::error::Error for TimeoutError {}
+
+impl From<TimeoutError> for std::io::Error {
+    fn from(err: TimeoutError) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::TimedOut, err)
+    }
+}
+
+/// The event loop was closed, so it can take no more work (asyncio raises
+/// `RuntimeError('Event loop is closed')`).
+///
+/// # Examples
+///
+/// ```
+/// let handle = corio::run(async { corio::get_running_loop() });
+/// let err = handle.call_soon_threadsafe(|| {}).unwrap_err();
+/// assert_eq!(err.to_string(), "event loop is closed");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoopClosedError(pub(crate) ());
+
+impl fmt::Display for LoopClosedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("event loop is closed")
+    }
+}
+
+impl std::error::Error for LoopClosedError {}

@@ -1,0 +1,74 @@
+//! Python's asyncio, in Rust.
+//!
+//! One thread runs one event loop: a FIFO run queue of ready tasks and
+//! callbacks, timers, and a mio reactor that parks the thread in
+//! `epoll_wait` when nothing is ready. Coroutines are ordinary Rust futures;
+//! `.await` is where a task hands the thread back. Tasks need not be `Send`.
+//!
+//! # A quick tour
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! async fn say_after(delay: Duration, what: &'static str) -> &'static str {
+//!     corio::sleep(delay).await;
+//!     what
+//! }
+//!
+//! corio::run(async {
+//!     let hello = corio::create_task(say_after(Duration::from_millis(2), "hello"));
+//!     let world = corio::create_task(say_after(Duration::from_millis(1), "world"));
+//!     assert_eq!(world.await.unwrap(), "world");
+//!     assert_eq!(hello.await.unwrap(), "hello");
+//! });
+//! ```
+//!
+//! # asyncio names
+//!
+//! | asyncio | corio |
+//! |---|---|
+//! | `asyncio.run(main())` | [`run`]`(main())` |
+//! | `asyncio.Runner` | [`Runner`] |
+//! | `asyncio.get_running_loop()` | [`get_running_loop`] → [`LoopHandle`] |
+//! | `loop.call_soon`, `call_later`, `call_at`, `time` | [`call_soon`], [`call_later`], [`call_at`], [`time`] |
+//! | `loop.call_soon_threadsafe` | [`LoopHandle::call_soon_threadsafe`] |
+//! | `asyncio.create_task(coro, name=…)` | [`create_task`], [`create_task_named`] |
+//! | `await task` | `task.await` → `Result<T, `[`TaskError`]`>` |
+//! | `task.cancel()` | [`Task::cancel`]: the future is dropped at its `.await` |
+//! | `asyncio.current_task()`, `all_tasks()` | [`current_task`], [`all_tasks`] |
+//! | `asyncio.sleep(d)`, `sleep(0)` | [`sleep`], [`yield_now`] |
+//! | `loop.create_future()` | [`promise`] → ([`Promise`], [`Resolver`]) |
+//! | `asyncio.to_thread(f)` | [`to_thread`] |
+//! | `loop.run_in_executor(ex, f)` | [`run_in_executor`] |
+//! | `asyncio.run_coroutine_threadsafe` | [`LoopHandle::spawn`] → [`ConcurrentFuture`] |
+//! | `CancelledError`, exception in a task | [`TaskError`] |
+//!
+//! `docs/porting.md` in the repository has the full table, side by side.
+
+mod error;
+mod reactor;
+mod runtime;
+mod task;
+mod threads;
+mod time;
+
+pub use crate::error::{LoopClosedError, TaskError, TimeoutError};
+pub use crate::runtime::callback::{Handle, TimerHandle};
+#[doc(alias = "get_event_loop")]
+pub use crate::runtime::event_loop::EventLoop;
+pub use crate::runtime::exception::{default_exception_handler, ExceptionContext, ExceptionHandler};
+pub use crate::runtime::handle::LoopHandle;
+pub use crate::runtime::runner::{run, Builder, Runner};
+pub use crate::runtime::running::{
+    call_at, call_exception_handler, call_later, call_soon, get_running_loop, set_exception_handler, time,
+    try_get_running_loop,
+};
+pub use crate::task::concurrent::ConcurrentFuture;
+pub use crate::task::handle::Task;
+pub use crate::task::info::{all_tasks, current_task, TaskId, TaskInfo, TaskState};
+#[doc(alias = "create_future")]
+#[doc(alias = "Future")]
+pub use crate::task::promise::{promise, Promise, Resolver};
+pub use crate::task::spawn::{create_task, create_task_named};
+pub use crate::threads::{run_in_executor, to_thread, ThreadPool};
+pub use crate::time::sleep::{sleep, sleep_until, yield_now, Sleep};

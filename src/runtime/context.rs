@@ -1,0 +1,93 @@
+//! The thread-local "running loop", as asyncio's `_get_running_loop`.
+//!
+//! A loop installs its core here for as long as it runs; free functions such
+//! as `create_task` and `sleep`, and wakers on the loop's thread, find it
+//! here.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use super::core::Core;
+
+thread_local! {
+    static CURRENT: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
+}
+
+/// Calls `f` with the running loop's core, or `None` if no loop runs on this
+/// thread (or the thread is exiting).
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Rc<Core>>) -> R) -> R {
+    let mut f = Some(f);
+    let result = CURRENT.try_with(|current| {
+        let f = f.take().expect("called once");
+        f(current.borrow().as_ref())
+    });
+    match result {
+        Ok(value) => value,
+        Err(_) => (f.take().expect("not called: the thread-local is gone"))(None),
+    }
+}
+
+/// The running loop's core.
+pub(crate) fn current() -> Option<Rc<Core>> {
+    with_current(|core| core.cloned())
+}
+
+/// The running loop's core.
+///
+/// # Panics
+///
+/// Panics with "no running event loop" outside a running loop, as asyncio
+/// raises `RuntimeError`.
+#[track_caller]
+pub(crate) fn expect_current() -> Rc<Core> {
+    match current() {
+        Some(core) => core,
+        None => panic!("no running event loop"),
+    }
+}
+
+/// Makes `core` the running loop until the guard drops.
+///
+/// # Panics
+///
+/// Panics if a loop already runs on this thread.
+#[track_caller]
+pub(crate) fn enter(core: &Rc<Core>) -> EnterGuard {
+    CURRENT.with(|current| {
+        let mut current = current.borrow_mut();
+        if current.is_some() {
+            panic!("cannot be called from a running event loop");
+        }
+        *current = Some(core.clone());
+    });
+    EnterGuard(())
+}
+
+/// Makes `core` current for cleanup work unless another loop runs here; the
+/// guard is `None` when nothing was entered.
+pub(crate) fn enter_for_cleanup(core: &Rc<Core>) -> Option<EnterGuard> {
+    CURRENT
+        .try_with(|current| {
+            let mut current = current.borrow_mut();
+            if current.is_some() {
+                return None;
+            }
+            *current = Some(core.clone());
+            Some(EnterGuard(()))
+        })
+        .ok()
+        .flatten()
+}
+
+/// Uninstalls the running loop when dropped.
+#[derive(Debug)]
+pub(crate) struct EnterGuard(());
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        // The core is taken out before it drops, so its destructor never
+        // runs while the thread-local is borrowed.
+        let core = CURRENT.try_with(|current| current.borrow_mut().take());
+        drop(core);
+    }
+}

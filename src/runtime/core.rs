@@ -1,0 +1,521 @@
+//! The loop's state and its turn.
+//!
+//! `Core` is what a running loop puts in the thread-local context. Every
+//! field is a `Cell` or `RefCell`, and no borrow is held while user code
+//! runs (polling a task, calling a callback, waking a waker, dropping a
+//! future): items are taken out of the queues first.
+
+use std::any::Any;
+use std::cell::{Cell, OnceCell, RefCell};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe, Location};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::Waker;
+use std::time::Instant;
+
+use slab::Slab;
+
+use super::callback::{CallbackCell, Handle};
+use super::exception::{self, ExceptionContext, ExceptionHandler};
+use super::shared::{Injected, Shared};
+use crate::error::TaskError;
+use crate::reactor::{Park, Reactor};
+use crate::task::cell::{Header, Schedulable, TaskCell};
+use crate::task::handle::Task;
+use crate::task::info::{TaskId, TaskInfo, TaskState};
+use crate::threads::ThreadPool;
+use crate::time::clock::Clock;
+use crate::time::timers::{TimerKey, Timers};
+
+/// With work always ready the reactor is still turned (without blocking)
+/// every this many turns, so I/O and timers are never starved; tokio uses
+/// the same interval.
+const IO_INTERVAL: u32 = 61;
+
+/// One unit of ready work.
+pub(crate) enum Runnable {
+    /// Poll (or cancel) a task.
+    Task(Arc<dyn Schedulable>),
+    /// Run a `call_soon` / `call_later` callback.
+    Callback(Rc<CallbackCell>),
+    /// Wake a waker whose timer fired: asyncio runs a timer's callback, which
+    /// schedules the sleeping task, so the task runs one turn later.
+    Wake(Waker),
+    /// Poll the future given to `run_until_complete`, of this generation.
+    Main(u64),
+    /// Stop the loop after this turn (what `run_until_complete` schedules
+    /// when its future is done).
+    Stop,
+}
+
+/// The future `run_until_complete` drives in place, so it needs no
+/// `'static`; it takes part in the FIFO order like a task.
+struct MainTask {
+    id: TaskId,
+    location: &'static Location<'static>,
+}
+
+/// What is running right now, for `current_task`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Current {
+    Nothing,
+    Main,
+    Task(usize),
+}
+
+pub(crate) struct Core {
+    shared: Arc<Shared>,
+    clock: Clock,
+    ready: RefCell<VecDeque<Runnable>>,
+    timers: RefCell<Timers<Runnable>>,
+    reactor: RefCell<Reactor>,
+    /// Every task that has not ended, for `all_tasks` and for cleanup.
+    tasks: RefCell<Slab<Arc<dyn Schedulable>>>,
+    current: Cell<Current>,
+    main: RefCell<Option<MainTask>>,
+    next_task_id: Cell<u64>,
+    next_main_generation: Cell<u64>,
+    turns_without_io: Cell<u32>,
+    stopping: Cell<bool>,
+    running: Cell<bool>,
+    closed: Cell<bool>,
+    exception_handler: RefCell<Option<ExceptionHandler>>,
+    thread_pool_size: usize,
+    thread_pool: OnceCell<ThreadPool>,
+}
+
+impl Core {
+    pub(crate) fn new(thread_pool_size: usize) -> std::io::Result<Core> {
+        let (reactor, waker) = Reactor::new()?;
+        Ok(Core {
+            shared: Arc::new(Shared::new(waker)),
+            clock: Clock::Real,
+            ready: RefCell::new(VecDeque::new()),
+            timers: RefCell::new(Timers::new()),
+            reactor: RefCell::new(reactor),
+            tasks: RefCell::new(Slab::new()),
+            current: Cell::new(Current::Nothing),
+            main: RefCell::new(None),
+            next_task_id: Cell::new(1),
+            next_main_generation: Cell::new(1),
+            turns_without_io: Cell::new(0),
+            stopping: Cell::new(false),
+            running: Cell::new(false),
+            closed: Cell::new(false),
+            exception_handler: RefCell::new(None),
+            thread_pool_size,
+            thread_pool: OnceCell::new(),
+        })
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// True if `shared` is this loop's.
+    pub(crate) fn owns(&self, shared: &Arc<Shared>) -> bool {
+        Arc::ptr_eq(&self.shared, shared)
+    }
+
+    pub(crate) fn id(&self) -> u64 {
+        self.shared.id()
+    }
+
+    pub(crate) fn now(&self) -> Instant {
+        self.clock.now()
+    }
+
+    pub(crate) fn is_running(&self) -> bool {
+        self.running.get()
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.get()
+    }
+
+    #[track_caller]
+    pub(crate) fn check_open(&self) {
+        if self.closed.get() {
+            panic!("event loop is closed");
+        }
+    }
+
+    pub(crate) fn stop(&self) {
+        self.stopping.set(true);
+    }
+
+    pub(crate) fn push_ready(&self, runnable: Runnable) {
+        self.ready.borrow_mut().push_back(runnable);
+    }
+
+    // ----- callbacks and timers -----
+
+    pub(crate) fn call_soon(&self, callback: Box<dyn FnOnce()>) -> Handle {
+        let cell = CallbackCell::new(callback);
+        self.push_ready(Runnable::Callback(cell.clone()));
+        Handle::new(cell)
+    }
+
+    pub(crate) fn call_at(&self, when: Instant, callback: Box<dyn FnOnce()>) -> (Rc<CallbackCell>, TimerKey) {
+        let cell = CallbackCell::new(callback);
+        let key = self.timers.borrow_mut().insert(when, Runnable::Callback(cell.clone()));
+        (cell, key)
+    }
+
+    /// Arms a timer that wakes `waker` at `deadline`.
+    pub(crate) fn add_timer(&self, deadline: Instant, waker: Waker) -> TimerKey {
+        self.timers.borrow_mut().insert(deadline, Runnable::Wake(waker))
+    }
+
+    /// Replaces the waker of a pending timer; false if it already fired.
+    pub(crate) fn update_timer(&self, key: TimerKey, waker: &Waker) -> bool {
+        match self.timers.borrow_mut().get_mut(key) {
+            Some(Runnable::Wake(old)) => {
+                if !old.will_wake(waker) {
+                    *old = waker.clone();
+                }
+                true
+            }
+            Some(_) => true,
+            None => false,
+        }
+    }
+
+    /// Disarms a timer that has not fired. Its value is dropped after the
+    /// borrow ends, since dropping a callback runs user code.
+    pub(crate) fn remove_timer(&self, key: TimerKey) {
+        let removed = self.timers.borrow_mut().remove(key);
+        drop(removed);
+    }
+
+    // ----- tasks -----
+
+    pub(crate) fn spawn<F>(
+        &self,
+        future: F,
+        name: Option<String>,
+        location: &'static Location<'static>,
+    ) -> Task<F::Output>
+    where
+        F: Future + 'static,
+    {
+        self.check_open();
+        let id = TaskId(self.next_task_id.get());
+        self.next_task_id.set(id.0 + 1);
+        let cell = TaskCell::new(future, self.shared.clone(), id, self.current_task_id(), name, location);
+        let key = self.tasks.borrow_mut().insert(cell.clone());
+        cell.header().set_registry_key(key);
+        self.push_ready(Runnable::Task(cell.clone()));
+        Task::new(cell)
+    }
+
+    pub(crate) fn unregister_task(&self, key: usize) {
+        let task = self.tasks.borrow_mut().try_remove(key);
+        drop(task);
+    }
+
+    pub(crate) fn enter_task(&self, key: usize) -> Current {
+        self.current.replace(Current::Task(key))
+    }
+
+    pub(crate) fn leave_task(&self, previous: Current) {
+        self.current.set(previous);
+    }
+
+    fn current_task_id(&self) -> Option<TaskId> {
+        match self.current.get() {
+            Current::Nothing => None,
+            Current::Main => self.main.borrow().as_ref().map(|main| main.id),
+            Current::Task(key) => self.tasks.borrow().get(key).map(|task| task.header().id),
+        }
+    }
+
+    pub(crate) fn current_task(&self) -> Option<TaskInfo> {
+        match self.current.get() {
+            Current::Nothing => None,
+            Current::Main => self.main_info(TaskState::Running),
+            Current::Task(key) => self.tasks.borrow().get(key).map(|task| TaskInfo::of(task.header())),
+        }
+    }
+
+    pub(crate) fn all_tasks(&self) -> Vec<TaskInfo> {
+        let main_state =
+            if self.current.get() == Current::Main { TaskState::Running } else { TaskState::Pending };
+        let main = self.main_info(main_state);
+        main.into_iter()
+            .chain(self.tasks.borrow().iter().map(|(_, task)| TaskInfo::of(task.header())))
+            .collect()
+    }
+
+    fn main_info(&self, state: TaskState) -> Option<TaskInfo> {
+        let main = self.main.borrow();
+        let main = main.as_ref()?;
+        Some(TaskInfo::new(main.id, format!("Task-{}", main.id), state, main.location, None))
+    }
+
+    pub(crate) fn thread_pool(&self) -> &ThreadPool {
+        self.thread_pool.get_or_init(|| ThreadPool::new(self.thread_pool_size))
+    }
+
+    // ----- exceptions -----
+
+    pub(crate) fn set_exception_handler(&self, handler: Option<ExceptionHandler>) {
+        let old = self.exception_handler.replace(handler);
+        drop(old);
+    }
+
+    /// Hands `context` to the loop's exception handler, or to the default one.
+    pub(crate) fn call_exception_handler(&self, context: &ExceptionContext) {
+        let handler = self.exception_handler.borrow().clone();
+        match handler {
+            Some(handler) => exception::call_custom_handler(&handler, context),
+            None => exception::default_exception_handler(context),
+        }
+    }
+
+    pub(crate) fn report_panic(&self, message: &str, task: Option<&Header>, payload: &(dyn Any + Send)) {
+        self.call_exception_handler(&ExceptionContext::for_panic(message, task, payload));
+    }
+
+    /// Reports a panic nobody will ever retrieve, as asyncio's "Task exception
+    /// was never retrieved".
+    pub(crate) fn report_unretrieved<T>(&self, task: &Header, result: &Result<T, TaskError>) {
+        if let Some(context) = ExceptionContext::for_unretrieved(task, result) {
+            self.call_exception_handler(&context);
+        }
+    }
+
+    // ----- the turn -----
+
+    /// One turn of the loop: asyncio's `BaseEventLoop._run_once`.
+    ///
+    /// 1. Take what other threads injected.
+    /// 2. Choose how long the reactor may block: not at all if work is ready
+    ///    or the loop is stopping, else until the next timer, else until an
+    ///    event or a wake-up.
+    /// 3. Turn the reactor. While work stays ready this happens only every
+    ///    [`IO_INTERVAL`] turns, since a zero-timeout `epoll_wait` per turn
+    ///    would dominate short turns.
+    /// 4. Move every due timer to the back of the ready queue, earliest first.
+    /// 5. Run exactly the work that is ready now. What it schedules runs in
+    ///    the next turn, so `sleep(Duration::ZERO)` yields for one turn.
+    ///
+    /// `main` polls the future of `run_until_complete` when its turn comes.
+    pub(crate) fn run_once(&self, main: &mut dyn FnMut(u64)) {
+        self.take_injected();
+        let idle = self.ready.borrow().is_empty() && !self.stopping.get();
+        if idle || self.turns_without_io.get() >= IO_INTERVAL {
+            let park = if !idle {
+                Park::No
+            } else if let Some(deadline) = self.timers.borrow().next_deadline() {
+                Park::Until(deadline)
+            } else {
+                Park::Forever
+            };
+            let now = self.clock.now();
+            if let Err(err) = self.reactor.borrow_mut().turn(park, now) {
+                panic!("the event loop's reactor failed: {err}");
+            }
+            self.turns_without_io.set(0);
+            self.take_injected();
+        } else {
+            self.turns_without_io.set(self.turns_without_io.get() + 1);
+        }
+        self.fire_due_timers();
+        let count = self.ready.borrow().len();
+        for _ in 0..count {
+            let Some(runnable) = self.ready.borrow_mut().pop_front() else { break };
+            self.run_runnable(runnable, main);
+        }
+    }
+
+    fn fire_due_timers(&self) {
+        if self.timers.borrow().is_empty() {
+            return;
+        }
+        let now = self.clock.now();
+        let mut timers = self.timers.borrow_mut();
+        let mut ready = self.ready.borrow_mut();
+        while let Some(runnable) = timers.pop_due(now) {
+            ready.push_back(runnable);
+        }
+    }
+
+    fn take_injected(&self) {
+        for item in self.shared.take_injected() {
+            match item {
+                Injected::Task(task) => self.push_ready(Runnable::Task(task)),
+                Injected::Main(generation) => self.push_ready(Runnable::Main(generation)),
+                Injected::Callback(callback) => {
+                    self.call_soon(callback);
+                }
+                Injected::Stop => self.stopping.set(true),
+            }
+        }
+    }
+
+    fn run_runnable(&self, runnable: Runnable, main: &mut dyn FnMut(u64)) {
+        match runnable {
+            Runnable::Task(task) => task.run(self),
+            Runnable::Callback(callback) => {
+                if let Some(callback) = callback.take() {
+                    if let Err(payload) = catch_unwind(AssertUnwindSafe(callback)) {
+                        self.report_panic("Exception in callback", None, &*payload);
+                    }
+                }
+            }
+            Runnable::Wake(waker) => waker.wake(),
+            Runnable::Main(generation) => main(generation),
+            Runnable::Stop => self.stopping.set(true),
+        }
+    }
+
+    // ----- running -----
+
+    /// Runs turns until `stop`, polling `future` in place as the loop's main
+    /// task; returns its output, or the payload of its panic.
+    #[track_caller]
+    pub(crate) fn block_on<F: Future>(self: &Rc<Core>, future: F) -> Result<F::Output, Box<dyn Any + Send>> {
+        self.check_open();
+        let _running = self.start_running();
+        let generation = self.next_main_generation.get();
+        self.next_main_generation.set(generation + 1);
+        let id = TaskId(self.next_task_id.get());
+        self.next_task_id.set(id.0 + 1);
+        *self.main.borrow_mut() = Some(MainTask { id, location: Location::caller() });
+
+        let main_waker = Arc::new(super::main_waker::MainWaker::new(self.shared.clone(), generation));
+        let waker = Waker::from(main_waker.clone());
+        let mut future = std::pin::pin!(future);
+        let mut output = None;
+        main_waker.mark_scheduled();
+        self.push_ready(Runnable::Main(generation));
+        let mut poll_main = |turn_generation: u64| {
+            if turn_generation != generation || output.is_some() || !main_waker.take_scheduled() {
+                return;
+            }
+            let previous = self.current.replace(Current::Main);
+            let mut cx = std::task::Context::from_waker(&waker);
+            let poll = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)));
+            self.current.set(previous);
+            match poll {
+                Ok(std::task::Poll::Pending) => {}
+                Ok(std::task::Poll::Ready(value)) => output = Some(Ok(value)),
+                Err(payload) => output = Some(Err(payload)),
+            }
+            if output.is_some() {
+                // asyncio stops the loop from a done callback, so the work
+                // already queued gets one more turn.
+                self.push_ready(Runnable::Stop);
+            }
+        };
+        while !self.stopping.get() {
+            self.run_once(&mut poll_main);
+        }
+        self.stopping.set(false);
+        *self.main.borrow_mut() = None;
+        match output {
+            Some(output) => output,
+            None => panic!("event loop stopped before the future completed"),
+        }
+    }
+
+    /// Runs turns until `stop`.
+    #[track_caller]
+    pub(crate) fn run_forever(self: &Rc<Core>) {
+        self.check_open();
+        let _running = self.start_running();
+        while !self.stopping.get() {
+            self.run_once(&mut |_| {});
+        }
+        self.stopping.set(false);
+    }
+
+    #[track_caller]
+    fn start_running(self: &Rc<Core>) -> RunningGuard<'_> {
+        let enter = super::context::enter(self);
+        self.running.set(true);
+        RunningGuard { core: self, _enter: enter }
+    }
+
+    /// Cancels every task left and runs turns until their drops have run, as
+    /// `asyncio.run` does before closing. Tasks created by those drops are
+    /// cancelled in the next round; a bounded number of rounds keeps a task
+    /// that keeps respawning itself from holding the loop open.
+    pub(crate) fn cancel_all_tasks(self: &Rc<Core>) {
+        for _ in 0..100 {
+            let tasks: Vec<_> = self.tasks.borrow().iter().map(|(_, task)| task.clone()).collect();
+            if tasks.is_empty() {
+                return;
+            }
+            for task in tasks {
+                crate::task::cell::request_cancel(task);
+            }
+            let _running = self.start_running();
+            self.run_once(&mut |_| {});
+        }
+    }
+
+    /// Closes the loop: refuses work from other threads, drops every task's
+    /// future and every queued callback (with this loop current, so their
+    /// destructors may use it), and shuts the thread pool down.
+    pub(crate) fn close(self: &Rc<Core>) {
+        if self.running.get() {
+            panic!("cannot close a running event loop");
+        }
+        if self.closed.get() {
+            return;
+        }
+        let _enter = super::context::enter_for_cleanup(self);
+        drop(self.shared.close());
+        // Destructors may create tasks, callbacks and timers; repeat until
+        // nothing is left.
+        loop {
+            let tasks: Vec<_> = self.tasks.borrow_mut().drain().collect();
+            let ready: Vec<_> = self.ready.borrow_mut().drain(..).collect();
+            let timers = self.timers.borrow_mut().drain();
+            if tasks.is_empty() && ready.is_empty() && timers.is_empty() {
+                break;
+            }
+            for task in tasks {
+                // Its registry slot may already hold a task created by an
+                // earlier destructor: keep `finish` from removing that one.
+                task.header().set_registry_key(usize::MAX);
+                task.abort(self);
+            }
+            drop(ready);
+            drop(timers);
+        }
+        self.closed.set(true);
+        if let Some(pool) = self.thread_pool.get() {
+            pool.shutdown();
+        }
+    }
+}
+
+/// Marks the loop running (and current) for a scope.
+struct RunningGuard<'a> {
+    core: &'a Core,
+    _enter: super::context::EnterGuard,
+}
+
+impl Drop for RunningGuard<'_> {
+    fn drop(&mut self) {
+        self.core.running.set(false);
+    }
+}
+
+impl std::fmt::Debug for Core {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Core")
+            .field("id", &self.id())
+            .field("running", &self.running.get())
+            .field("closed", &self.closed.get())
+            .field("ready", &self.ready.borrow().len())
+            .field("timers", &self.timers.borrow().len())
+            .field("tasks", &self.tasks.borrow().len())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,195 @@
+//! `Task<T>`: the handle to a task, asyncio's `Task` object.
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use super::cell::{request_cancel, Join, Schedulable};
+use super::info::{TaskId, TaskInfo};
+use crate::error::TaskError;
+use crate::runtime::context;
+
+/// A handle to a task made by [`create_task`](crate::create_task).
+///
+/// Awaiting it gives the task's output, or a [`TaskError`] if the task was
+/// cancelled or panicked. Dropping it **detaches** the task, which runs on
+/// (as in asyncio, unlike smol). A panic in a detached task is reported to
+/// the loop's exception handler ("Task exception was never retrieved").
+///
+/// `Task` is `!Send`: it belongs to its loop's thread.
+///
+/// ```compile_fail
+/// fn assert_send<T: Send>(_: T) {}
+/// corio::run(async { assert_send(corio::create_task(async {})) });
+/// ```
+///
+/// # Examples
+///
+/// ```
+/// corio::run(async {
+///     let task = corio::create_task_named("adder", async { 1 + 2 });
+///     assert_eq!(task.name(), "adder");
+///     assert!(!task.done());
+///     assert_eq!(task.await.unwrap(), 3);
+/// });
+/// ```
+pub struct Task<T: 'static> {
+    raw: Arc<dyn Join<T>>,
+    /// False for the temporary handles lent to done callbacks: dropping
+    /// those does not detach the task.
+    owner: bool,
+    _not_send: PhantomData<Rc<()>>,
+}
+
+impl<T: 'static> Task<T> {
+    pub(crate) fn new(raw: Arc<dyn Join<T>>) -> Task<T> {
+        Task { raw, owner: true, _not_send: PhantomData }
+    }
+
+    pub(crate) fn for_callback(raw: Arc<dyn Join<T>>) -> Task<T> {
+        Task { raw, owner: false, _not_send: PhantomData }
+    }
+
+    /// Asks for the task to be cancelled (`task.cancel()`).
+    ///
+    /// Nothing of the task runs inside this call: its future is dropped,
+    /// without being polled again, when the loop next reaches it, and a task
+    /// cancelled before its first poll never runs its body. Awaiters then
+    /// get a [`TaskError`] whose `is_cancelled()` is true.
+    ///
+    /// Returns false if the task has already ended.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let task = corio::create_task(async { unreachable!("never polled") });
+    ///     assert!(task.cancel());
+    ///     assert!(task.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
+    pub fn cancel(&self) -> bool {
+        let task: Arc<dyn Schedulable> = self.raw.clone();
+        request_cancel(task)
+    }
+
+    /// True once the task has ended: returned, panicked or been cancelled.
+    pub fn done(&self) -> bool {
+        self.raw.header().is_done()
+    }
+
+    /// True if the task ended by cancellation.
+    pub fn cancelled(&self) -> bool {
+        self.raw.header().lifecycle() == super::cell::Lifecycle::Cancelled
+    }
+
+    /// The task's name: the one given, or `Task-N`.
+    pub fn name(&self) -> String {
+        self.raw.header().name()
+    }
+
+    /// Renames the task.
+    pub fn set_name(&self, name: impl Into<String>) {
+        self.raw.header().set_name(name.into());
+    }
+
+    /// The task's id, unique within its loop.
+    pub fn id(&self) -> TaskId {
+        self.raw.header().id
+    }
+
+    /// A snapshot of the task: id, name, state and creation site.
+    pub fn info(&self) -> TaskInfo {
+        TaskInfo::of(self.raw.header())
+    }
+
+    /// The task's result without waiting (`task.result()`): `None` while it
+    /// runs, and after the result was taken once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let task = corio::create_task(async { 5 });
+    ///     assert!(task.try_result().is_none());
+    ///     corio::yield_now().await;
+    ///     assert_eq!(task.try_result().unwrap().unwrap(), 5);
+    ///     assert!(task.try_result().is_none());
+    /// });
+    /// ```
+    pub fn try_result(&self) -> Option<Result<T, TaskError>> {
+        self.raw.take_result()
+    }
+
+    /// Calls `callback` with the task once it ends (at once, if it has).
+    ///
+    /// As in asyncio, the callback never runs inside this call or inside the
+    /// task's last step: it is scheduled with `call_soon`.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the task has ended and its loop is not running on this
+    /// thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    ///
+    /// corio::run(async {
+    ///     let seen = Rc::new(Cell::new(false));
+    ///     let task = corio::create_task(async { 1 });
+    ///     let flag = seen.clone();
+    ///     task.add_done_callback(move |task| flag.set(task.done()));
+    ///     corio::yield_now().await; // the task ends
+    ///     corio::yield_now().await; // its callback runs
+    ///     assert!(seen.get());
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn add_done_callback(&self, callback: impl FnOnce(&Task<T>) + 'static) {
+        if !self.done() {
+            self.raw.add_done_callback(Box::new(callback));
+            return;
+        }
+        let task = Task::for_callback(self.raw.clone());
+        let core = context::expect_current();
+        core.call_soon(Box::new(move || callback(&task)));
+    }
+}
+
+impl<T: 'static> Future for Task<T> {
+    type Output = Result<T, TaskError>;
+
+    /// # Panics
+    ///
+    /// Panics if polled again after it returned `Ready`, or after
+    /// [`try_result`](Task::try_result) took the result.
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.raw.poll_join(cx)
+    }
+}
+
+impl<T: 'static> Drop for Task<T> {
+    fn drop(&mut self) {
+        if self.owner {
+            self.raw.handle_dropped();
+        }
+    }
+}
+
+impl<T: 'static> fmt::Debug for Task<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header = self.raw.header();
+        f.debug_struct("Task")
+            .field("id", &header.id)
+            .field("name", &header.name())
+            .field("state", &header.state())
+            .finish()
+    }
+}

@@ -1,0 +1,131 @@
+//! `TaskInfo`, `current_task` and `all_tasks`: what is running, for
+//! debugging and tests.
+
+use std::fmt;
+use std::panic::Location;
+
+use super::cell::Header;
+use crate::runtime::context;
+
+/// A task's number, unique within its loop (asyncio names tasks `Task-N`
+/// after it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TaskId(pub(crate) u64);
+
+impl TaskId {
+    /// The number itself.
+    pub fn as_u64(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Where a task is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TaskState {
+    /// Waiting for a wake-up.
+    Pending,
+    /// Queued to run on the loop's next turn.
+    Scheduled,
+    /// Being polled right now.
+    Running,
+    /// Returned or panicked.
+    Finished,
+    /// Cancelled.
+    Cancelled,
+}
+
+/// A snapshot of one task: what [`current_task`] and [`all_tasks`] return.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskInfo {
+    id: TaskId,
+    name: String,
+    state: TaskState,
+    location: &'static Location<'static>,
+    parent: Option<TaskId>,
+}
+
+impl TaskInfo {
+    pub(crate) fn new(
+        id: TaskId,
+        name: String,
+        state: TaskState,
+        location: &'static Location<'static>,
+        parent: Option<TaskId>,
+    ) -> TaskInfo {
+        TaskInfo { id, name, state, location, parent }
+    }
+
+    pub(crate) fn of(header: &Header) -> TaskInfo {
+        TaskInfo::new(header.id, header.name(), header.state(), header.location, header.parent)
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> TaskId {
+        self.id
+    }
+
+    /// The task's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The task's state when the snapshot was taken.
+    pub fn state(&self) -> TaskState {
+        self.state
+    }
+
+    /// Where the task was created (`create_task`'s caller).
+    pub fn location(&self) -> &'static Location<'static> {
+        self.location
+    }
+
+    /// The task that created this one, if it was created inside a task.
+    pub fn parent(&self) -> Option<TaskId> {
+        self.parent
+    }
+}
+
+/// The task being polled right now: `asyncio.current_task()`. Inside the
+/// future given to [`run`](crate::run) it is the main task, `Task-1`.
+///
+/// Returns `None` outside a running loop, and in callbacks.
+///
+/// # Examples
+///
+/// ```
+/// corio::run(async {
+///     assert_eq!(corio::current_task().unwrap().name(), "Task-1");
+///     let inner = corio::create_task_named("inner", async {
+///         corio::current_task().unwrap().name().to_owned()
+///     });
+///     assert_eq!(inner.await.unwrap(), "inner");
+/// });
+/// ```
+pub fn current_task() -> Option<TaskInfo> {
+    context::with_current(|core| core.and_then(|core| core.current_task()))
+}
+
+/// Every task of the running loop that has not ended, the main task first:
+/// `asyncio.all_tasks()`.
+///
+/// Returns an empty `Vec` outside a running loop.
+///
+/// # Examples
+///
+/// ```
+/// corio::run(async {
+///     let _worker = corio::create_task_named("worker", std::future::pending::<()>());
+///     let names: Vec<String> = corio::all_tasks().iter().map(|t| t.name().to_owned()).collect();
+///     assert_eq!(names, ["Task-1", "worker"]);
+/// });
+/// ```
+pub fn all_tasks() -> Vec<TaskInfo> {
+    context::with_current(|core| core.map(|core| core.all_tasks()).unwrap_or_default())
+}

@@ -1,0 +1,55 @@
+//! `create_task`: wrap a future in a task on the running loop.
+
+use std::future::Future;
+use std::panic::Location;
+
+use super::handle::Task;
+use crate::runtime::context;
+
+/// Runs `future` as a task on the running loop: `asyncio.create_task`.
+///
+/// The task starts on the loop's next turn, not inside this call. The future
+/// must be `'static` but need not be `Send`. Dropping the returned [`Task`]
+/// detaches it: the task runs on.
+///
+/// # Panics
+///
+/// Panics with "no running event loop" outside a running loop, and with
+/// "event loop is closed" on a closed one.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// corio::run(async {
+///     let task = corio::create_task(async {
+///         corio::sleep(Duration::from_millis(1)).await;
+///         "done"
+///     });
+///     assert_eq!(task.await.unwrap(), "done");
+/// });
+/// ```
+#[track_caller]
+pub fn create_task<F: Future + 'static>(future: F) -> Task<F::Output> {
+    context::expect_current().spawn(future, None, Location::caller())
+}
+
+/// As [`create_task`], with a name (`asyncio.create_task(coro, name=…)`).
+///
+/// # Panics
+///
+/// As [`create_task`].
+///
+/// # Examples
+///
+/// ```
+/// corio::run(async {
+///     let task = corio::create_task_named("worker-1", async {});
+///     assert_eq!(task.name(), "worker-1");
+/// });
+/// ```
+#[track_caller]
+pub fn create_task_named<F: Future + 'static>(name: impl Into<String>, future: F) -> Task<F::Output> {
+    context::expect_current().spawn(future, Some(name.into()), Location::caller())
+}

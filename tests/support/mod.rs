@@ -1,0 +1,86 @@
+//! Helpers shared by the integration tests.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// An event log shared by the tasks and callbacks of one test.
+#[derive(Clone, Default)]
+pub struct Log(Rc<RefCell<Vec<String>>>);
+
+impl Log {
+    pub fn new() -> Log {
+        Log::default()
+    }
+
+    pub fn push(&self, event: impl Into<String>) {
+        self.0.borrow_mut().push(event.into());
+    }
+
+    /// A callback that logs `event`, for `call_soon` and friends.
+    pub fn pusher(&self, event: &str) -> impl FnOnce() + 'static {
+        let log = self.clone();
+        let event = event.to_owned();
+        move || log.push(event)
+    }
+
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut self.0.borrow_mut())
+    }
+}
+
+/// The line CPython printed for `tests/asyncio/NAME.py`, as a list of events.
+pub fn expected_log(name: &str) -> Vec<String> {
+    let path = format!("{}/tests/asyncio/{name}.expected", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
+    parse_python_list(text.trim())
+}
+
+/// Parses a printed Python list of strings, such as `['a', "b-['c']"]`.
+fn parse_python_list(text: &str) -> Vec<String> {
+    let inner = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')).expect("a Python list");
+    let mut items = Vec::new();
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\'' || c == '"' {
+            let quote = c;
+            let mut item = String::new();
+            for c in chars.by_ref() {
+                if c == quote {
+                    break;
+                }
+                item.push(c);
+            }
+            items.push(item);
+        }
+    }
+    items
+}
+
+/// Counts how many times a value was dropped.
+#[derive(Clone, Default)]
+pub struct DropCounter(Rc<std::cell::Cell<usize>>);
+
+impl DropCounter {
+    pub fn new() -> DropCounter {
+        DropCounter::default()
+    }
+
+    /// A token that bumps the counter when dropped.
+    pub fn token(&self) -> DropToken {
+        DropToken(self.0.clone())
+    }
+
+    pub fn count(&self) -> usize {
+        self.0.get()
+    }
+}
+
+pub struct DropToken(Rc<std::cell::Cell<usize>>);
+
+impl Drop for DropToken {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() + 1);
+    }
+}
