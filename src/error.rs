@@ -30,6 +30,12 @@ use parking_lot::Mutex;
 /// ```
 #[doc(alias = "CancelledError")]
 pub struct TaskError {
+    // Boxed: a task's output slot holds a `Result<T, TaskError>`, and an
+    // error is rare, so one pointer keeps every task smaller.
+    inner: Box<Inner>,
+}
+
+struct Inner {
     repr: Repr,
     task: Option<String>,
 }
@@ -41,21 +47,21 @@ enum Repr {
 
 impl TaskError {
     pub(crate) fn cancelled(task: Option<String>) -> TaskError {
-        TaskError { repr: Repr::Cancelled, task }
+        TaskError { inner: Box::new(Inner { repr: Repr::Cancelled, task }) }
     }
 
     pub(crate) fn panic(payload: Box<dyn Any + Send + 'static>, task: Option<String>) -> TaskError {
-        TaskError { repr: Repr::Panic(Mutex::new(payload)), task }
+        TaskError { inner: Box::new(Inner { repr: Repr::Panic(Mutex::new(payload)), task }) }
     }
 
     /// True if the task was cancelled (asyncio's `CancelledError`).
     pub fn is_cancelled(&self) -> bool {
-        matches!(self.repr, Repr::Cancelled)
+        matches!(self.inner.repr, Repr::Cancelled)
     }
 
     /// True if the task panicked.
     pub fn is_panic(&self) -> bool {
-        matches!(self.repr, Repr::Panic(_))
+        matches!(self.inner.repr, Repr::Panic(_))
     }
 
     /// The panic payload, to hand to [`std::panic::resume_unwind`].
@@ -71,15 +77,15 @@ impl TaskError {
 
     /// The panic payload, or the error itself back if it is a cancellation.
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, TaskError> {
-        match self.repr {
+        match self.inner.repr {
             Repr::Panic(payload) => Ok(payload.into_inner()),
-            Repr::Cancelled => Err(self),
+            Repr::Cancelled => Err(TaskError::cancelled(self.inner.task)),
         }
     }
 
     /// The panic message, when the payload is a string (as `panic!` makes).
     pub(crate) fn panic_message(&self) -> Option<String> {
-        match &self.repr {
+        match &self.inner.repr {
             Repr::Panic(payload) => Some(panic_message(&**payload.lock())),
             Repr::Cancelled => None,
         }
@@ -101,10 +107,10 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
 impl fmt::Debug for TaskError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("TaskError");
-        if let Some(task) = &self.task {
+        if let Some(task) = &self.inner.task {
             d.field("task", task);
         }
-        match &self.repr {
+        match &self.inner.repr {
             Repr::Cancelled => d.field("cancelled", &true),
             Repr::Panic(_) => d.field("panic", &self.panic_message()),
         };
@@ -114,11 +120,11 @@ impl fmt::Debug for TaskError {
 
 impl fmt::Display for TaskError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.task {
+        match &self.inner.task {
             Some(task) => write!(f, "task {task} ")?,
             None => f.write_str("task ")?,
         }
-        match &self.repr {
+        match &self.inner.repr {
             Repr::Cancelled => f.write_str("was cancelled"),
             Repr::Panic(_) => write!(f, "panicked: {}", self.panic_message().unwrap_or_default()),
         }

@@ -44,6 +44,34 @@
 //! | `CancelledError`, exception in a task | [`TaskError`] |
 //!
 //! `docs/porting.md` in the repository has the full table, side by side.
+//!
+//! # Threads
+//!
+//! A loop and everything bound to it stay on the thread that made them:
+//!
+//! ```compile_fail
+//! fn assert_send<T: Send>() {}
+//! assert_send::<corio::EventLoop>();
+//! ```
+//!
+//! ```compile_fail
+//! fn assert_send<T: Send>() {}
+//! assert_send::<corio::Runner>();
+//! ```
+//!
+//! ```compile_fail
+//! fn assert_send<T: Send>() {}
+//! assert_send::<corio::Handle>();
+//! ```
+//!
+//! ```compile_fail
+//! fn assert_send<T: Send>() {}
+//! assert_send::<corio::TimerHandle>();
+//! ```
+//!
+//! Other threads reach a loop through a [`LoopHandle`] (`Send + Sync`), and
+//! any thread may wake any task: a [`Waker`](std::task::Waker) from corio is
+//! `Send + Sync`, and one fired after its loop closed does nothing.
 
 mod error;
 mod reactor;
@@ -72,3 +100,9 @@ pub use crate::task::promise::{promise, Promise, Resolver};
 pub use crate::task::spawn::{create_task, create_task_named};
 pub use crate::threads::{run_in_executor, to_thread, ThreadPool};
 pub use crate::time::sleep::{sleep, sleep_until, yield_now, Sleep};
+pub use crate::time::timeout::{timeout, timeout_at, wait_for};
+
+/// The README's Rust example, compiled and run as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

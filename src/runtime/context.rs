@@ -14,22 +14,17 @@ thread_local! {
 }
 
 /// Calls `f` with the running loop's core, or `None` if no loop runs on this
-/// thread (or the thread is exiting).
+/// thread (or the thread is exiting). No borrow of the thread-local is held
+/// while `f` runs.
+#[inline]
 pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Rc<Core>>) -> R) -> R {
-    let mut f = Some(f);
-    let result = CURRENT.try_with(|current| {
-        let f = f.take().expect("called once");
-        f(current.borrow().as_ref())
-    });
-    match result {
-        Ok(value) => value,
-        Err(_) => (f.take().expect("not called: the thread-local is gone"))(None),
-    }
+    f(current().as_ref())
 }
 
 /// The running loop's core.
+#[inline]
 pub(crate) fn current() -> Option<Rc<Core>> {
-    with_current(|core| core.cloned())
+    CURRENT.try_with(|current| current.borrow().clone()).ok().flatten()
 }
 
 /// The running loop's core.

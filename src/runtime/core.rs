@@ -74,6 +74,9 @@ pub(crate) struct Core {
     /// Every task that has not ended, for `all_tasks` and for cleanup.
     tasks: RefCell<Slab<Arc<dyn Schedulable>>>,
     current: Cell<Current>,
+    /// The id of what `current` names, kept beside it because every spawn
+    /// records its parent.
+    current_id: Cell<Option<TaskId>>,
     main: RefCell<Option<MainTask>>,
     next_task_id: Cell<u64>,
     next_main_generation: Cell<u64>,
@@ -90,13 +93,14 @@ impl Core {
     pub(crate) fn new(thread_pool_size: usize) -> std::io::Result<Core> {
         let (reactor, waker) = Reactor::new()?;
         Ok(Core {
-            shared: Arc::new(Shared::new(waker)),
+            shared: Shared::new(waker),
             clock: Clock::Real,
             ready: RefCell::new(VecDeque::new()),
             timers: RefCell::new(Timers::new()),
             reactor: RefCell::new(reactor),
             tasks: RefCell::new(Slab::new()),
             current: Cell::new(Current::Nothing),
+            current_id: Cell::new(None),
             main: RefCell::new(None),
             next_task_id: Cell::new(1),
             next_main_generation: Cell::new(1),
@@ -112,11 +116,6 @@ impl Core {
 
     pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.shared
-    }
-
-    /// True if `shared` is this loop's.
-    pub(crate) fn owns(&self, shared: &Arc<Shared>) -> bool {
-        Arc::ptr_eq(&self.shared, shared)
     }
 
     pub(crate) fn id(&self) -> u64 {
@@ -146,6 +145,7 @@ impl Core {
         self.stopping.set(true);
     }
 
+    #[inline]
     pub(crate) fn push_ready(&self, runnable: Runnable) {
         self.ready.borrow_mut().push_back(runnable);
     }
@@ -204,32 +204,30 @@ impl Core {
         self.check_open();
         let id = TaskId(self.next_task_id.get());
         self.next_task_id.set(id.0 + 1);
-        let cell = TaskCell::new(future, self.shared.clone(), id, self.current_task_id(), name, location);
+        let cell = TaskCell::new(future, self.id(), id, self.current_id.get(), name, location);
         let key = self.tasks.borrow_mut().insert(cell.clone());
         cell.header().set_registry_key(key);
         self.push_ready(Runnable::Task(cell.clone()));
         Task::new(cell)
     }
 
+    #[inline]
     pub(crate) fn unregister_task(&self, key: usize) {
         let task = self.tasks.borrow_mut().try_remove(key);
         drop(task);
     }
 
-    pub(crate) fn enter_task(&self, key: usize) -> Current {
-        self.current.replace(Current::Task(key))
+    /// Marks the task `id`, at registry slot `key`, as the one running;
+    /// returns what ran before, for [`leave`](Core::leave).
+    #[inline]
+    pub(crate) fn enter(&self, current: Current, id: TaskId) -> (Current, Option<TaskId>) {
+        (self.current.replace(current), self.current_id.replace(Some(id)))
     }
 
-    pub(crate) fn leave_task(&self, previous: Current) {
-        self.current.set(previous);
-    }
-
-    fn current_task_id(&self) -> Option<TaskId> {
-        match self.current.get() {
-            Current::Nothing => None,
-            Current::Main => self.main.borrow().as_ref().map(|main| main.id),
-            Current::Task(key) => self.tasks.borrow().get(key).map(|task| task.header().id),
-        }
+    #[inline]
+    pub(crate) fn leave(&self, (current, id): (Current, Option<TaskId>)) {
+        self.current.set(current);
+        self.current_id.set(id);
     }
 
     pub(crate) fn current_task(&self) -> Option<TaskInfo> {
@@ -281,9 +279,12 @@ impl Core {
 
     /// Reports a panic nobody will ever retrieve, as asyncio's "Task exception
     /// was never retrieved".
+    #[inline]
     pub(crate) fn report_unretrieved<T>(&self, task: &Header, result: &Result<T, TaskError>) {
-        if let Some(context) = ExceptionContext::for_unretrieved(task, result) {
-            self.call_exception_handler(&context);
+        if matches!(result, Err(err) if err.is_panic()) {
+            if let Some(context) = ExceptionContext::for_unretrieved(task, result) {
+                self.call_exception_handler(&context);
+            }
         }
     }
 
@@ -331,10 +332,14 @@ impl Core {
         }
     }
 
+    #[inline]
     fn fire_due_timers(&self) {
-        if self.timers.borrow().is_empty() {
-            return;
+        if !self.timers.borrow().is_empty() {
+            self.fire_due_timers_slow();
         }
+    }
+
+    fn fire_due_timers_slow(&self) {
         let now = self.clock.now();
         let mut timers = self.timers.borrow_mut();
         let mut ready = self.ready.borrow_mut();
@@ -343,7 +348,14 @@ impl Core {
         }
     }
 
+    #[inline]
     fn take_injected(&self) {
+        if self.shared.has_injected() {
+            self.take_injected_slow();
+        }
+    }
+
+    fn take_injected_slow(&self) {
         for item in self.shared.take_injected() {
             match item {
                 Injected::Task(task) => self.push_ready(Runnable::Task(task)),
@@ -386,7 +398,7 @@ impl Core {
         self.next_task_id.set(id.0 + 1);
         *self.main.borrow_mut() = Some(MainTask { id, location: Location::caller() });
 
-        let main_waker = Arc::new(super::main_waker::MainWaker::new(self.shared.clone(), generation));
+        let main_waker = Arc::new(super::main_waker::MainWaker::new(self.id(), generation));
         let waker = Waker::from(main_waker.clone());
         let mut future = std::pin::pin!(future);
         let mut output = None;
@@ -396,10 +408,10 @@ impl Core {
             if turn_generation != generation || output.is_some() || !main_waker.take_scheduled() {
                 return;
             }
-            let previous = self.current.replace(Current::Main);
+            let previous = self.enter(Current::Main, id);
             let mut cx = std::task::Context::from_waker(&waker);
             let poll = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)));
-            self.current.set(previous);
+            self.leave(previous);
             match poll {
                 Ok(std::task::Poll::Pending) => {}
                 Ok(std::task::Poll::Ready(value)) => output = Some(Ok(value)),
@@ -482,7 +494,7 @@ impl Core {
             for task in tasks {
                 // Its registry slot may already hold a task created by an
                 // earlier destructor: keep `finish` from removing that one.
-                task.header().set_registry_key(usize::MAX);
+                task.header().set_registry_key(u32::MAX as usize);
                 task.abort(self);
             }
             drop(ready);

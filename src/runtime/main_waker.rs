@@ -6,19 +6,19 @@ use std::task::Wake;
 
 use super::context;
 use super::core::Runnable;
-use super::shared::{Injected, Shared};
+use super::shared::{inject_into, Injected};
 
 /// Queues `Runnable::Main(generation)`, like a task's waker queues its task.
 /// The generation tells a stale wake-up from an earlier `run` call apart.
 pub(crate) struct MainWaker {
-    shared: Arc<Shared>,
+    loop_id: u64,
     generation: u64,
     scheduled: AtomicBool,
 }
 
 impl MainWaker {
-    pub(crate) fn new(shared: Arc<Shared>, generation: u64) -> MainWaker {
-        MainWaker { shared, generation, scheduled: AtomicBool::new(false) }
+    pub(crate) fn new(loop_id: u64, generation: u64) -> MainWaker {
+        MainWaker { loop_id, generation, scheduled: AtomicBool::new(false) }
     }
 
     pub(crate) fn mark_scheduled(&self) {
@@ -41,14 +41,14 @@ impl Wake for MainWaker {
             return;
         }
         let local = context::with_current(|core| match core {
-            Some(core) if core.owns(&self.shared) => {
+            Some(core) if core.id() == self.loop_id => {
                 core.push_ready(Runnable::Main(self.generation));
                 true
             }
             _ => false,
         });
         if !local {
-            let _ = self.shared.inject(Injected::Main(self.generation));
+            let _ = inject_into(self.loop_id, Injected::Main(self.generation));
         }
     }
 }

@@ -8,12 +8,18 @@
 //!
 //! Once the loop closes, the queue refuses new work and hands it back, so a
 //! waker fired after the loop is gone does nothing.
+//!
+//! Tasks do not hold an `Arc<Shared>`: that would cost two atomic operations
+//! per task for a path most tasks never take. A task keeps its loop's id, and
+//! a wake from elsewhere finds the loop in [`LOOPS`], a process-wide map
+//! from id to `Shared` that holds the open loops.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::ThreadId;
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 
 use crate::task::cell::Schedulable;
 
@@ -39,16 +45,32 @@ struct InjectionQueue {
     closed: bool,
 }
 
+/// The open loops of the process, by id.
+static LOOPS: RwLock<BTreeMap<u64, Arc<Shared>>> = RwLock::new(BTreeMap::new());
+
+/// Hands `item` to the open loop `loop_id`; gives it back if that loop is
+/// closed or gone.
+pub(crate) fn inject_into(loop_id: u64, item: Injected) -> Result<(), Injected> {
+    let loops = LOOPS.read();
+    match loops.get(&loop_id) {
+        Some(shared) => shared.inject(item),
+        None => Err(item),
+    }
+}
+
 impl Shared {
-    pub(crate) fn new(waker: mio::Waker) -> Shared {
+    /// A new loop's shared side, listed in [`LOOPS`] until it closes.
+    pub(crate) fn new(waker: mio::Waker) -> Arc<Shared> {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-        Shared {
+        let shared = Arc::new(Shared {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             thread: std::thread::current().id(),
             queue: Mutex::new(InjectionQueue { items: Vec::new(), closed: false }),
             pending: AtomicBool::new(false),
             waker,
-        }
+        });
+        LOOPS.write().insert(shared.id, shared.clone());
+        shared
     }
 
     /// A number no other loop in this process has.
@@ -79,17 +101,23 @@ impl Shared {
         Ok(())
     }
 
-    /// What was injected since the last call (cheap when nothing was).
+    /// True if anything was injected since the last `take_injected`: one
+    /// atomic load, for every turn.
+    #[inline]
+    pub(crate) fn has_injected(&self) -> bool {
+        self.pending.load(Ordering::Acquire)
+    }
+
+    /// What was injected since the last call.
     pub(crate) fn take_injected(&self) -> Vec<Injected> {
-        if !self.pending.load(Ordering::Acquire) {
-            return Vec::new();
-        }
         self.pending.store(false, Ordering::Release);
         std::mem::take(&mut self.queue.lock().items)
     }
 
-    /// Refuses all later work; returns what was still queued.
+    /// Refuses all later work and leaves [`LOOPS`]; returns what was still
+    /// queued.
     pub(crate) fn close(&self) -> Vec<Injected> {
+        LOOPS.write().remove(&self.id);
         let mut queue = self.queue.lock();
         queue.closed = true;
         std::mem::take(&mut queue.items)

@@ -25,14 +25,14 @@
 //! `TaskCell<F>` is declared `Send + Sync` although its future and output
 //! need not be, because a `Waker` must be `Send + Sync` and the waker is the
 //! cell. This is sound because of one rule: **only the owning loop's thread
-//! touches anything but the `scheduled` flag and the `shared` pointer**. The
+//! touches anything but the `scheduled` flag and the `loop_id`**. The
 //! rule holds because:
 //!
 //! - the loop (`!Send`) is the only thing that polls or drops the future, and
 //!   it only reaches tasks through its own run queue, its registry, and its
 //!   injection queue, which it drains on its own thread;
 //! - a waker on another thread reads `scheduled` (atomic) and pushes the
-//!   `Arc` into `shared`'s injection queue (behind a mutex), nothing more;
+//!   `Arc` into its loop's injection queue (behind a mutex), nothing more;
 //! - the `Task` handle, the done callbacks and the registry, which reach the
 //!   stage and the `Cell`s, are `!Send` and live on the loop's thread;
 //! - a cell may be *freed* on another thread when a stray waker holds the
@@ -58,8 +58,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
 use crate::error::TaskError;
-use crate::runtime::core::Core;
-use crate::runtime::shared::{Injected, Shared};
+use crate::runtime::core::{Core, Current};
+use crate::runtime::shared::{inject_into, Injected};
 use crate::runtime::{context, Runnable};
 use crate::task::handle::Task;
 use crate::task::info::{TaskId, TaskState};
@@ -84,10 +84,11 @@ pub(crate) struct Header {
     /// Set while the task sits in a run queue; the only field other threads
     /// write.
     scheduled: AtomicBool,
-    /// The loop's cross-thread side, for wakes from elsewhere.
-    shared: Arc<Shared>,
+    /// The owning loop, for wakes (see `runtime::shared`).
+    loop_id: u64,
     pub(crate) id: TaskId,
-    pub(crate) parent: Option<TaskId>,
+    /// The id of the task that created this one; 0 for none (ids start at 1).
+    parent: u64,
     pub(crate) location: &'static Location<'static>,
     lifecycle: Cell<Lifecycle>,
     cancel_requested: Cell<bool>,
@@ -95,8 +96,9 @@ pub(crate) struct Header {
     handle_alive: Cell<bool>,
     name: Cell<Option<Box<str>>>,
     join_waker: Cell<Option<Waker>>,
-    /// Where the loop's registry keeps this task while it is alive.
-    registry_key: Cell<usize>,
+    /// Where the loop's registry keeps this task while it is alive (32 bits
+    /// so that it packs with the flags).
+    registry_key: Cell<u32>,
 }
 
 impl Header {
@@ -132,8 +134,16 @@ impl Header {
         }
     }
 
+    pub(crate) fn parent(&self) -> Option<TaskId> {
+        (self.parent != 0).then_some(TaskId(self.parent))
+    }
+
     pub(crate) fn set_registry_key(&self, key: usize) {
-        self.registry_key.set(key);
+        self.registry_key.set(u32::try_from(key).expect("more than 4 billion live tasks"));
+    }
+
+    pub(crate) fn registry_key(&self) -> usize {
+        self.registry_key.get() as usize
     }
 }
 
@@ -159,6 +169,10 @@ pub(crate) trait Join<T>: Schedulable {
 
 pub(crate) type DoneCallback<T> = Box<dyn FnOnce(&Task<T>) + 'static>;
 
+/// Done callbacks, boxed so that a task without any (the common case) pays
+/// one pointer for them.
+type DoneCallbacks<T> = Cell<Option<Box<Vec<DoneCallback<T>>>>>;
+
 enum Stage<F: Future> {
     Running(F),
     Finished(Result<F::Output, TaskError>),
@@ -168,21 +182,21 @@ enum Stage<F: Future> {
 pub(crate) struct TaskCell<F: Future<Output: 'static>> {
     header: Header,
     stage: RefCell<Stage<F>>,
-    callbacks: Cell<Option<Box<Vec<DoneCallback<F::Output>>>>>,
+    callbacks: DoneCallbacks<F::Output>,
 }
 
 // SAFETY: see the module's `# Safety` section: everything but `scheduled` and
-// `shared` is touched on the owning loop's thread only, and the cell owns no
+// `loop_id` is touched on the owning loop's thread only, and the cell owns no
 // future, output or callback by the time another thread may free it.
 unsafe impl<F: Future<Output: 'static>> Send for TaskCell<F> {}
 // SAFETY: as for `Send`: other threads only read and write the atomic
-// `scheduled` flag and go through `shared`, which is `Sync`.
+// `scheduled` flag and read the immutable `loop_id`.
 unsafe impl<F: Future<Output: 'static>> Sync for TaskCell<F> {}
 
 impl<F: Future + 'static> TaskCell<F> {
     pub(crate) fn new(
         future: F,
-        shared: Arc<Shared>,
+        loop_id: u64,
         id: TaskId,
         parent: Option<TaskId>,
         name: Option<String>,
@@ -192,16 +206,16 @@ impl<F: Future + 'static> TaskCell<F> {
             header: Header {
                 // A new task is queued at once by its creator.
                 scheduled: AtomicBool::new(true),
-                shared,
+                loop_id,
                 id,
-                parent,
+                parent: parent.map_or(0, |parent| parent.0),
                 location,
                 lifecycle: Cell::new(Lifecycle::Idle),
                 cancel_requested: Cell::new(false),
                 handle_alive: Cell::new(true),
                 name: Cell::new(name.map(String::into_boxed_str)),
                 join_waker: Cell::new(None),
-                registry_key: Cell::new(usize::MAX),
+                registry_key: Cell::new(u32::MAX),
             },
             stage: RefCell::new(Stage::Running(future)),
             callbacks: Cell::new(None),
@@ -233,7 +247,7 @@ impl<F: Future + 'static> TaskCell<F> {
         }
         let cancelled = matches!(&result, Err(err) if err.is_cancelled());
         header.lifecycle.set(if cancelled { Lifecycle::Cancelled } else { Lifecycle::Finished });
-        core.unregister_task(header.registry_key.get());
+        core.unregister_task(header.registry_key());
         if header.handle_alive.get() {
             *self.stage.borrow_mut() = Stage::Finished(result);
             if let Some(waker) = header.join_waker.take() {
@@ -271,10 +285,10 @@ impl<F: Future + 'static> Schedulable for TaskCell<F> {
             return;
         }
         header.lifecycle.set(Lifecycle::Running);
-        let previous = core.enter_task(header.registry_key.get());
+        let previous = core.enter(Current::Task(header.registry_key()), header.id);
         let waker = waker_ref(&self);
         let poll = catch_unwind(AssertUnwindSafe(|| self.poll_future(&mut Context::from_waker(&waker))));
-        core.leave_task(previous);
+        core.leave(previous);
         match poll {
             Ok(Poll::Pending) => header.lifecycle.set(Lifecycle::Idle),
             // As in asyncio's `Task.__step`: a task cancelled during the step
@@ -360,7 +374,7 @@ impl<F: Future + 'static> Wake for TaskCell<F> {
 /// where it is; a wake after the loop closed does nothing.
 pub(crate) fn schedule(task: Arc<dyn Schedulable>) {
     let task = context::with_current(move |core| match core {
-        Some(core) if core.owns(&task.header().shared) => {
+        Some(core) if core.id() == task.header().loop_id => {
             let header = task.header();
             if !header.scheduled.load(Ordering::Relaxed) {
                 header.scheduled.store(true, Ordering::Relaxed);
@@ -373,10 +387,10 @@ pub(crate) fn schedule(task: Arc<dyn Schedulable>) {
     if let Some(task) = task {
         let header = task.header();
         if !header.scheduled.swap(true, Ordering::AcqRel) {
-            let shared = header.shared.clone();
+            let loop_id = header.loop_id;
             // A closed loop refuses the task; dropping it here is safe (see
             // `# Safety`) and is the "does nothing" a late wake must do.
-            let _ = shared.inject(Injected::Task(task));
+            let _ = inject_into(loop_id, Injected::Task(task));
         }
     }
 }

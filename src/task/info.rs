@@ -63,7 +63,7 @@ impl TaskInfo {
     }
 
     pub(crate) fn of(header: &Header) -> TaskInfo {
-        TaskInfo::new(header.id, header.name(), header.state(), header.location, header.parent)
+        TaskInfo::new(header.id, header.name(), header.state(), header.location, header.parent())
     }
 
     /// The task's id.

@@ -32,7 +32,7 @@ use crate::runtime::context;
 /// ```
 #[track_caller]
 pub fn create_task<F: Future + 'static>(future: F) -> Task<F::Output> {
-    context::expect_current().spawn(future, None, Location::caller())
+    spawn(future, None, Location::caller())
 }
 
 /// As [`create_task`], with a name (`asyncio.create_task(coro, name=…)`).
@@ -51,5 +51,18 @@ pub fn create_task<F: Future + 'static>(future: F) -> Task<F::Output> {
 /// ```
 #[track_caller]
 pub fn create_task_named<F: Future + 'static>(name: impl Into<String>, future: F) -> Task<F::Output> {
-    context::expect_current().spawn(future, Some(name.into()), Location::caller())
+    spawn(future, Some(name.into()), Location::caller())
+}
+
+#[track_caller]
+fn spawn<F: Future + 'static>(
+    future: F,
+    name: Option<String>,
+    location: &'static Location<'static>,
+) -> Task<F::Output> {
+    // Borrowed from the thread-local, not cloned: spawning runs no user code.
+    context::with_current(|core| match core {
+        Some(core) => core.spawn(future, name, location),
+        None => panic!("no running event loop"),
+    })
 }

@@ -1,5 +1,6 @@
-//! Time: the loop's clock, the timer queue, and `sleep`.
+//! Time: the loop's clock, the timer queue, `sleep` and timeouts.
 
 pub(crate) mod clock;
 pub(crate) mod sleep;
+pub(crate) mod timeout;
 pub(crate) mod timers;

@@ -36,13 +36,12 @@ use crate::time::timers::TimerKey;
 /// Dropping a `Sleep` disarms and frees its timer at once.
 pub fn sleep(delay: Duration) -> Sleep {
     if delay.is_zero() {
-        return Sleep { state: State::Yield { yielded: false } };
+        return Sleep { state: State::Yield { yielded: false }, deadline: None };
     }
-    let when = match context::with_current(|core| core.map(|core| core.now())) {
-        Some(now) => When::At(now + delay),
-        None => When::After(delay),
-    };
-    Sleep { state: State::Unarmed(when) }
+    match context::with_current(|core| core.map(|core| core.now())) {
+        Some(now) => sleep_until(now + delay),
+        None => Sleep { state: State::Unarmed(Some(delay)), deadline: None },
+    }
 }
 
 /// Waits until `deadline`, on the loop's clock.
@@ -67,7 +66,7 @@ pub fn sleep(delay: Duration) -> Sleep {
 ///
 /// As [`sleep`].
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep { state: State::Unarmed(When::At(deadline)) }
+    Sleep { state: State::Unarmed(None), deadline: Some(deadline) }
 }
 
 /// Yields to the loop once: every task and callback already queued runs
@@ -100,6 +99,8 @@ pub fn yield_now() -> Sleep {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     state: State,
+    /// Fixed at creation inside a loop, else at the first poll.
+    deadline: Option<Instant>,
 }
 
 #[derive(Debug)]
@@ -108,32 +109,22 @@ enum State {
     Yield {
         yielded: bool,
     },
-    /// Not polled yet.
-    Unarmed(When),
+    /// Not polled yet; the delay to add to the loop's time at the first poll
+    /// when the deadline is not fixed yet.
+    Unarmed(Option<Duration>),
     /// A timer is set on the loop with this id.
     Armed {
         loop_id: u64,
         key: TimerKey,
-        deadline: Instant,
     },
     Done,
-}
-
-#[derive(Debug, Clone, Copy)]
-enum When {
-    At(Instant),
-    /// Made outside a loop: the deadline is fixed at the first poll.
-    After(Duration),
 }
 
 impl Sleep {
     /// The deadline, if it is fixed yet (`None` for `yield_now`, and for a
     /// `sleep` made outside a loop and not polled yet).
     pub fn deadline(&self) -> Option<Instant> {
-        match self.state {
-            State::Unarmed(When::At(deadline)) | State::Armed { deadline, .. } => Some(deadline),
-            _ => None,
-        }
+        self.deadline
     }
 }
 
@@ -148,14 +139,15 @@ impl Future for Sleep {
                 Poll::Pending
             }
             State::Yield { yielded: true } | State::Done => Poll::Ready(()),
-            State::Unarmed(when) => {
+            State::Unarmed(delay) => {
                 let core = context::expect_current();
-                let deadline = match when {
-                    When::At(deadline) => deadline,
-                    When::After(delay) => core.now() + delay,
+                let deadline = match (self.deadline, delay) {
+                    (Some(deadline), _) => deadline,
+                    (None, delay) => core.now() + delay.unwrap_or_default(),
                 };
                 let key = core.add_timer(deadline, cx.waker().clone());
-                self.state = State::Armed { loop_id: core.id(), key, deadline };
+                self.deadline = Some(deadline);
+                self.state = State::Armed { loop_id: core.id(), key };
                 Poll::Pending
             }
             State::Armed { loop_id, key, .. } => {
