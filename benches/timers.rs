@@ -1,6 +1,7 @@
 //! Timer benchmarks: a timeout that is armed and disarmed without firing,
-//! and many tasks sleeping for pseudo-random times, each on corio, tokio's
-//! current-thread runtime and smol in the same run.
+//! many tasks sleeping for pseudo-random times, and the precision of one
+//! 1 ms sleep (its mean time, minus 1 ms, is how late the wake-up comes),
+//! each on corio, tokio's current-thread runtime and smol in the same run.
 //!
 //! ```text
 //! cargo bench --bench timers
@@ -42,7 +43,17 @@ async fn sleepers<R: Runtime>(rt: &R) {
     }
 }
 
+/// One 1 ms sleep on an idle loop.
+async fn sleep_1ms<R: Runtime>(rt: &R) {
+    rt.sleep(Duration::from_millis(1)).await;
+}
+
 fn benches(c: &mut Criterion) {
+    let mut group = c.benchmark_group("sleep_1ms");
+    group.sample_size(50);
+    bench_runtimes!(&mut group, sleep_1ms);
+    group.finish();
+
     let mut group = c.benchmark_group("timeout");
     group.sample_size(10).throughput(Throughput::Elements(TIMEOUTS));
     bench_runtimes!(&mut group, armed_timeouts);

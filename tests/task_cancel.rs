@@ -122,8 +122,10 @@ fn a_value_returned_in_the_step_that_was_cancelled_is_discarded() {
 #[test]
 fn cancelling_an_awaiter_detaches_the_task_it_awaited() {
     corio::run(async {
-        let inner = corio::create_task_named("inner", async {
+        let (inner_done, resolver) = corio::promise();
+        let inner = corio::create_task_named("inner", async move {
             corio::sleep(Duration::from_millis(1)).await;
+            resolver.resolve(());
             "inner done"
         });
         // The outer task's future is the inner task's handle.
@@ -135,7 +137,7 @@ fn cancelling_an_awaiter_detaches_the_task_it_awaited() {
         // inner task is detached, not cancelled, and runs on.
         let names: Vec<String> = corio::all_tasks().iter().map(|t| t.name().to_owned()).collect();
         assert_eq!(names, ["Task-1", "inner"]);
-        corio::sleep(Duration::from_millis(5)).await;
+        inner_done.await.unwrap();
         assert_eq!(corio::all_tasks().len(), 1, "inner finished on its own");
     });
 }

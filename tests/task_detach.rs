@@ -15,14 +15,17 @@ fn a_dropped_handle_leaves_the_task_running() {
     corio::run(async move {
         let log = main_log;
         let l = log.clone();
+        let (finished, resolver) = corio::promise();
         drop(corio::create_task(async move {
             corio::sleep(Duration::from_millis(1)).await;
             l.push("detached task finished");
+            resolver.resolve(());
         }));
-        corio::sleep(Duration::from_millis(10)).await;
+        log.push("handle dropped");
+        finished.await.unwrap();
         log.push("main");
     });
-    assert_eq!(log.take(), ["detached task finished", "main"]);
+    assert_eq!(log.take(), ["handle dropped", "detached task finished", "main"]);
 }
 
 #[test]
