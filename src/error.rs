@@ -190,3 +190,106 @@ impl fmt::Display for LoopClosedError {
 }
 
 impl std::error::Error for LoopClosedError {}
+
+/// A value was out of range for the call (asyncio raises `ValueError`): a
+/// `BoundedSemaphore` released above its initial value, `task_done` called
+/// more times than items were put.
+///
+/// # Examples
+///
+/// ```
+/// let sem = corio::BoundedSemaphore::new(1);
+/// let err = sem.release().unwrap_err();
+/// assert_eq!(err.to_string(), "BoundedSemaphore released too many times");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValueError {
+    message: &'static str,
+}
+
+impl ValueError {
+    pub(crate) fn new(message: &'static str) -> ValueError {
+        ValueError { message }
+    }
+}
+
+impl fmt::Display for ValueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message)
+    }
+}
+
+impl std::error::Error for ValueError {}
+
+/// A [`Barrier`](crate::Barrier) was broken (aborted, or reset while tasks
+/// waited): asyncio's `BrokenBarrierError`.
+///
+/// # Examples
+///
+/// ```
+/// let barrier = corio::Barrier::new(2);
+/// barrier.abort();
+/// let err = corio::run(async move { barrier.wait().await }).unwrap_err();
+/// assert_eq!(err.to_string(), "the barrier is broken");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BrokenBarrierError(pub(crate) ());
+
+impl fmt::Display for BrokenBarrierError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the barrier is broken")
+    }
+}
+
+impl std::error::Error for BrokenBarrierError {}
+
+/// Why [`Queue::put`](crate::Queue::put) or
+/// [`put_nowait`](crate::Queue::put_nowait) failed; the item comes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutError<T> {
+    /// The queue is full (asyncio's `QueueFull`); only from `put_nowait`.
+    Full(T),
+    /// The queue was shut down (asyncio's `QueueShutDown`).
+    ShutDown(T),
+}
+
+impl<T> PutError<T> {
+    /// The item that was not put.
+    pub fn into_inner(self) -> T {
+        match self {
+            PutError::Full(item) | PutError::ShutDown(item) => item,
+        }
+    }
+}
+
+impl<T> fmt::Display for PutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PutError::Full(_) => f.write_str("the queue is full"),
+            PutError::ShutDown(_) => f.write_str("the queue is shut down"),
+        }
+    }
+}
+
+impl<T: fmt::Debug> std::error::Error for PutError<T> {}
+
+/// Why [`Queue::get`](crate::Queue::get) or
+/// [`get_nowait`](crate::Queue::get_nowait) failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GetError {
+    /// The queue is empty (asyncio's `QueueEmpty`); only from `get_nowait`.
+    Empty,
+    /// The queue was shut down and is empty (asyncio's `QueueShutDown`).
+    ShutDown,
+}
+
+impl fmt::Display for GetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GetError::Empty => f.write_str("the queue is empty"),
+            GetError::ShutDown => f.write_str("the queue is shut down"),
+        }
+    }
+}
+
+impl std::error::Error for GetError {}

@@ -42,6 +42,9 @@
 //! | `loop.run_in_executor(ex, f)` | [`run_in_executor`] |
 //! | `asyncio.run_coroutine_threadsafe` | [`LoopHandle::spawn`] → [`ConcurrentFuture`] |
 //! | `CancelledError`, exception in a task | [`TaskError`] |
+//! | `asyncio.Lock`, `Event`, `Condition` | [`Lock`], [`Event`], [`Condition`] |
+//! | `asyncio.Semaphore`, `BoundedSemaphore`, `Barrier` | [`Semaphore`], [`BoundedSemaphore`], [`Barrier`] |
+//! | `asyncio.Queue`, `PriorityQueue`, `LifoQueue` | [`Queue`], [`PriorityQueue`], [`LifoQueue`] |
 //!
 //! `docs/porting.md` in the repository has the full table, side by side.
 //!
@@ -76,11 +79,15 @@
 mod error;
 mod reactor;
 mod runtime;
+mod sync;
 mod task;
 mod threads;
 mod time;
+mod util;
 
-pub use crate::error::{LoopClosedError, TaskError, TimeoutError};
+pub use crate::error::{
+    BrokenBarrierError, GetError, LoopClosedError, PutError, TaskError, TimeoutError, ValueError,
+};
 pub use crate::runtime::callback::{Handle, TimerHandle};
 #[doc(alias = "get_event_loop")]
 pub use crate::runtime::event_loop::EventLoop;
@@ -90,6 +97,16 @@ pub use crate::runtime::runner::{run, Builder, Runner};
 pub use crate::runtime::running::{
     call_at, call_exception_handler, call_later, call_soon, get_running_loop, set_exception_handler, time,
     try_get_running_loop,
+};
+pub use crate::sync::barrier::{Barrier, BarrierWait};
+pub use crate::sync::condition::Condition;
+pub use crate::sync::event::{Event, EventWait};
+pub use crate::sync::lock::{Acquire, Lock, LockGuard, OwnedLockGuard};
+pub use crate::sync::queue::{
+    AnyQueue, Fifo, Get, Lifo, LifoQueue, Priority, PriorityQueue, Put, Queue, Storage,
+};
+pub use crate::sync::semaphore::{
+    BoundedSemaphore, OwnedSemaphorePermit, Semaphore, SemaphoreAcquire, SemaphorePermit,
 };
 pub use crate::task::concurrent::ConcurrentFuture;
 pub use crate::task::handle::Task;

@@ -21,6 +21,14 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Rc<Core>>) -> R) -> R {
     f(current().as_ref())
 }
 
+/// Calls `f` with the running loop's core while holding a shared borrow of
+/// the thread-local, saving the `Rc` clone of [`with_current`]; `f` must not
+/// run user code. Returns `None` if no loop runs here (`f` is not called).
+#[inline]
+pub(crate) fn with_current_borrowed<R>(f: impl FnOnce(&Core) -> R) -> Option<R> {
+    CURRENT.try_with(|current| current.borrow().as_deref().map(f)).ok().flatten()
+}
+
 /// The running loop's core.
 #[inline]
 pub(crate) fn current() -> Option<Rc<Core>> {

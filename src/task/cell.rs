@@ -373,25 +373,29 @@ impl<F: Future + 'static> Wake for TaskCell<F> {
 /// else through the loop's injection queue. A task already queued is left
 /// where it is; a wake after the loop closed does nothing.
 pub(crate) fn schedule(task: Arc<dyn Schedulable>) {
-    let task = context::with_current(move |core| match core {
-        Some(core) if core.id() == task.header().loop_id => {
-            let header = task.header();
-            if !header.scheduled.load(Ordering::Relaxed) {
-                header.scheduled.store(true, Ordering::Relaxed);
-                core.push_ready(Runnable::Task(task));
-            }
-            None
+    let loop_id = task.header().loop_id;
+    let mut task = Some(task);
+    // The local path only pushes onto the ready queue: no user code runs.
+    let local = context::with_current_borrowed(|core| {
+        if core.id() != loop_id {
+            return false;
         }
-        _ => Some(task),
-    });
-    if let Some(task) = task {
+        let task = task.take().expect("taken once");
         let header = task.header();
-        if !header.scheduled.swap(true, Ordering::AcqRel) {
-            let loop_id = header.loop_id;
-            // A closed loop refuses the task; dropping it here is safe (see
-            // `# Safety`) and is the "does nothing" a late wake must do.
-            let _ = inject_into(loop_id, Injected::Task(task));
+        if !header.scheduled.load(Ordering::Relaxed) {
+            header.scheduled.store(true, Ordering::Relaxed);
+            core.push_ready(Runnable::Task(task));
         }
+        true
+    });
+    if local == Some(true) {
+        return;
+    }
+    let task = task.take().expect("not taken by the local path");
+    if !task.header().scheduled.swap(true, Ordering::AcqRel) {
+        // A closed loop refuses the task; dropping it here is safe (see
+        // `# Safety`) and is the "does nothing" a late wake must do.
+        let _ = inject_into(loop_id, Injected::Task(task));
     }
 }
 

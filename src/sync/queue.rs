@@ -1,0 +1,571 @@
+//! `Queue`, `PriorityQueue` and `LifoQueue`: asyncio's `asyncio.queues`.
+//!
+//! # Implementation
+//!
+//! The three queues share one core over a storage type ([`Fifo`], [`Lifo`],
+//! [`Priority`]). Getters and putters wait in two [`WaitQueue`]s and are
+//! served strictly in arrival order: a `put` finding a getter waiting hands
+//! the item straight to it (it never sits in the storage, so no newcomer can
+//! take it first), and a `get` that frees a slot reserves it for the first
+//! waiting putter. A getter dropped after being handed an item puts it back
+//! at the front, or hands it to the next getter: an item is never lost.
+
+use std::cell::{Cell, RefCell};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+
+use crate::error::{GetError, PutError, ValueError};
+use crate::util::wait_queue::{WaitQueue, WaiterKey};
+
+/// Where a queue keeps its items: which one comes out first.
+pub trait Storage: Default {
+    /// The items.
+    type Item;
+    /// Adds an item.
+    fn push(&mut self, item: Self::Item);
+    /// Puts back an item that was taken out, so that it comes out next.
+    fn push_front(&mut self, item: Self::Item);
+    /// Takes out the next item.
+    fn pop(&mut self) -> Option<Self::Item>;
+    /// How many items there are.
+    fn len(&self) -> usize;
+    /// True if there is no item.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// First in, first out: [`Queue`].
+#[derive(Debug)]
+pub struct Fifo<T>(VecDeque<T>);
+
+/// Last in, first out: [`LifoQueue`].
+#[derive(Debug)]
+pub struct Lifo<T>(Vec<T>);
+
+/// Smallest first, ties in insertion order: [`PriorityQueue`].
+#[derive(Debug)]
+pub struct Priority<T: Ord> {
+    heap: BinaryHeap<Reverse<(T, i64)>>,
+    /// Insertion counter for ties; items put back take negative numbers so
+    /// they come before their equals.
+    next: i64,
+    next_front: i64,
+}
+
+impl<T> Default for Fifo<T> {
+    fn default() -> Fifo<T> {
+        Fifo(VecDeque::new())
+    }
+}
+
+impl<T> Storage for Fifo<T> {
+    type Item = T;
+    fn push(&mut self, item: T) {
+        self.0.push_back(item);
+    }
+    fn push_front(&mut self, item: T) {
+        self.0.push_front(item);
+    }
+    fn pop(&mut self) -> Option<T> {
+        self.0.pop_front()
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl<T> Default for Lifo<T> {
+    fn default() -> Lifo<T> {
+        Lifo(Vec::new())
+    }
+}
+
+impl<T> Storage for Lifo<T> {
+    type Item = T;
+    fn push(&mut self, item: T) {
+        self.0.push(item);
+    }
+    fn push_front(&mut self, item: T) {
+        self.0.push(item);
+    }
+    fn pop(&mut self) -> Option<T> {
+        self.0.pop()
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl<T: Ord> Default for Priority<T> {
+    fn default() -> Priority<T> {
+        Priority { heap: BinaryHeap::new(), next: 0, next_front: -1 }
+    }
+}
+
+impl<T: Ord> Storage for Priority<T> {
+    type Item = T;
+    fn push(&mut self, item: T) {
+        self.heap.push(Reverse((item, self.next)));
+        self.next += 1;
+    }
+    fn push_front(&mut self, item: T) {
+        self.heap.push(Reverse((item, self.next_front)));
+        self.next_front -= 1;
+    }
+    fn pop(&mut self) -> Option<T> {
+        self.heap.pop().map(|Reverse((item, _))| item)
+    }
+    fn len(&self) -> usize {
+        self.heap.len()
+    }
+}
+
+/// A FIFO queue for tasks: `asyncio.Queue`.
+///
+/// A cheap `Clone` handle: clones share the queue. `maxsize` 0 means
+/// unbounded. Getters and putters are served in arrival order. After
+/// [`shutdown`](AnyQueue::shutdown), puts fail and gets fail once the queue
+/// is empty. `Queue` is also a [`Stream`] of its items that ends after
+/// shutdown.
+///
+/// # Examples
+///
+/// ```
+/// corio::run(async {
+///     let queue = corio::Queue::new(2);
+///     let consumer = {
+///         let queue = queue.clone();
+///         corio::create_task(async move {
+///             let mut seen = Vec::new();
+///             while let Ok(item) = queue.get().await {
+///                 seen.push(item);
+///                 queue.task_done().unwrap();
+///             }
+///             seen
+///         })
+///     };
+///     for i in 0..5 {
+///         queue.put(i).await.unwrap();
+///     }
+///     queue.join().await;
+///     queue.shutdown(false);
+///     assert_eq!(consumer.await.unwrap(), [0, 1, 2, 3, 4]);
+/// });
+/// ```
+pub type Queue<T> = AnyQueue<Fifo<T>>;
+
+/// A queue that hands out its smallest item first, ties in insertion
+/// order: `asyncio.PriorityQueue`.
+///
+/// # Examples
+///
+/// ```
+/// let queue = corio::PriorityQueue::new(0);
+/// for item in [3, 1, 2] {
+///     queue.put_nowait(item).unwrap();
+/// }
+/// assert_eq!(queue.get_nowait(), Ok(1));
+/// ```
+pub type PriorityQueue<T> = AnyQueue<Priority<T>>;
+
+/// A queue that hands out its newest item first: `asyncio.LifoQueue`.
+///
+/// # Examples
+///
+/// ```
+/// let queue = corio::LifoQueue::new(0);
+/// queue.put_nowait(1).unwrap();
+/// queue.put_nowait(2).unwrap();
+/// assert_eq!(queue.get_nowait(), Ok(2));
+/// ```
+pub type LifoQueue<T> = AnyQueue<Lifo<T>>;
+
+/// The queue behind [`Queue`], [`PriorityQueue`] and [`LifoQueue`].
+pub struct AnyQueue<S: Storage> {
+    shared: Rc<Shared<S>>,
+    /// The registration of this handle's `Stream` side, if it waits.
+    stream_waiter: Cell<Option<WaiterKey>>,
+}
+
+struct Shared<S: Storage> {
+    items: RefCell<S>,
+    maxsize: usize,
+    /// Handed `Some(item)`, or `None` when the queue shuts down.
+    getters: WaitQueue<Option<S::Item>>,
+    /// Handed `true` with a reserved slot, or `false` when the queue shuts
+    /// down.
+    putters: WaitQueue<bool>,
+    unfinished: Cell<usize>,
+    joiners: WaitQueue,
+    shut_down: Cell<bool>,
+}
+
+impl<S: Storage> AnyQueue<S> {
+    /// A queue of at most `maxsize` items; 0 means unbounded.
+    pub fn new(maxsize: usize) -> AnyQueue<S> {
+        AnyQueue {
+            shared: Rc::new(Shared {
+                items: RefCell::new(S::default()),
+                maxsize,
+                getters: WaitQueue::new(),
+                putters: WaitQueue::new(),
+                unfinished: Cell::new(0),
+                joiners: WaitQueue::new(),
+                shut_down: Cell::new(false),
+            }),
+            stream_waiter: Cell::new(None),
+        }
+    }
+
+    /// Puts `item`, waiting for room if the queue is full.
+    ///
+    /// # Errors
+    ///
+    /// [`PutError::ShutDown`], with the item, if the queue is shut down.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future drops the item if it was not put yet, and leaves
+    /// the queue of putters; a slot reserved for it passes to the next
+    /// putter.
+    pub fn put(&self, item: S::Item) -> Put<'_, S> {
+        Put { queue: &self.shared, item: Some(item), key: None }
+    }
+
+    /// Puts `item` if there is room at once.
+    ///
+    /// # Errors
+    ///
+    /// [`PutError::Full`] if the queue is full, [`PutError::ShutDown`] if it
+    /// is shut down; either way the item comes back.
+    pub fn put_nowait(&self, item: S::Item) -> Result<(), PutError<S::Item>> {
+        self.shared.put_nowait(item)
+    }
+
+    /// Takes the next item, waiting for one if the queue is empty.
+    ///
+    /// # Errors
+    ///
+    /// [`GetError::ShutDown`] if the queue is shut down and empty.
+    ///
+    /// # Cancel safety
+    ///
+    /// An item is never lost: if the future is dropped after an item was
+    /// handed to it, the item goes back to the front of the queue (or to the
+    /// next getter).
+    pub fn get(&self) -> Get<'_, S> {
+        Get { queue: &self.shared, key: None }
+    }
+
+    /// Takes the next item if there is one.
+    ///
+    /// # Errors
+    ///
+    /// [`GetError::Empty`] if there is none, [`GetError::ShutDown`] if the
+    /// queue is also shut down.
+    pub fn get_nowait(&self) -> Result<S::Item, GetError> {
+        self.shared.get_nowait()
+    }
+
+    /// How many items wait in the queue.
+    pub fn qsize(&self) -> usize {
+        self.shared.items.borrow().len()
+    }
+
+    /// True if no item waits in the queue.
+    pub fn empty(&self) -> bool {
+        self.qsize() == 0
+    }
+
+    /// True if the queue holds `maxsize` items (never, when unbounded).
+    pub fn full(&self) -> bool {
+        self.shared.maxsize > 0 && self.qsize() >= self.shared.maxsize
+    }
+
+    /// The most items the queue holds; 0 means unbounded.
+    pub fn maxsize(&self) -> usize {
+        self.shared.maxsize
+    }
+
+    /// Marks one item taken with `get` as processed, for
+    /// [`join`](AnyQueue::join).
+    ///
+    /// # Errors
+    ///
+    /// [`ValueError`] if called more times than items were put.
+    pub fn task_done(&self) -> Result<(), ValueError> {
+        self.shared.task_done()
+    }
+
+    /// Waits until every item put has been marked done with
+    /// [`task_done`](AnyQueue::task_done).
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future only stops the waiting.
+    pub async fn join(&self) {
+        let shared = &self.shared;
+        if shared.unfinished.get() == 0 {
+            return;
+        }
+        let mut waiter = crate::util::wait_queue::Waiter::new(&shared.joiners);
+        std::future::poll_fn(|cx| waiter.poll(cx)).await;
+    }
+
+    /// Shuts the queue down: every later put fails with
+    /// [`PutError::ShutDown`], and gets fail with [`GetError::ShutDown`] once
+    /// the queue is empty. With `immediate`, the queue is emptied now (its
+    /// items count as done for `join`) and every waiting getter fails too.
+    pub fn shutdown(&self, immediate: bool) {
+        self.shared.shutdown(immediate);
+    }
+
+    /// True once [`shutdown`](AnyQueue::shutdown) was called.
+    pub fn is_shut_down(&self) -> bool {
+        self.shared.shut_down.get()
+    }
+}
+
+impl<S: Storage> Shared<S> {
+    fn has_room(&self) -> bool {
+        self.maxsize == 0 || self.items.borrow().len() + self.putters.notified() < self.maxsize
+    }
+
+    fn put_nowait(&self, item: S::Item) -> Result<(), PutError<S::Item>> {
+        if self.shut_down.get() {
+            return Err(PutError::ShutDown(item));
+        }
+        // Putters already woken hold reserved slots (`has_room` counts
+        // them); only putters still waiting come first.
+        if self.putters.waiting() > 0 || !self.has_room() {
+            return Err(PutError::Full(item));
+        }
+        self.add(item);
+        Ok(())
+    }
+
+    /// Counts a new item and hands it to the first getter, or stores it.
+    fn add(&self, item: S::Item) {
+        self.unfinished.set(self.unfinished.get() + 1);
+        self.hand_over(item);
+    }
+
+    fn hand_over(&self, item: S::Item) {
+        if let Err(Some(item)) = self.getters.notify_one(Some(item)) {
+            self.items.borrow_mut().push(item);
+        }
+    }
+
+    fn get_nowait(&self) -> Result<S::Item, GetError> {
+        let item = self.items.borrow_mut().pop();
+        match item {
+            Some(item) => {
+                self.wake_putter();
+                Ok(item)
+            }
+            None if self.shut_down.get() => Err(GetError::ShutDown),
+            None => Err(GetError::Empty),
+        }
+    }
+
+    /// Reserves a free slot for the first waiting putter.
+    fn wake_putter(&self) {
+        if self.has_room() {
+            let _ = self.putters.notify_one(true);
+        }
+    }
+
+    fn task_done(&self) -> Result<(), ValueError> {
+        let unfinished = self.unfinished.get();
+        if unfinished == 0 {
+            return Err(ValueError::new("task_done() called too many times"));
+        }
+        self.unfinished.set(unfinished - 1);
+        if unfinished == 1 {
+            self.joiners.notify_all();
+        }
+        Ok(())
+    }
+
+    fn shutdown(&self, immediate: bool) {
+        self.shut_down.set(true);
+        if immediate {
+            let drained = std::mem::take(&mut *self.items.borrow_mut());
+            let count = drained.len();
+            drop(drained);
+            self.unfinished.set(self.unfinished.get().saturating_sub(count));
+            if self.unfinished.get() == 0 {
+                self.joiners.notify_all();
+            }
+        }
+        // Getters wait only on an empty queue, so all of them fail now.
+        while self.getters.notify_one(None).is_ok() {}
+        while self.putters.notify_one(false).is_ok() {}
+    }
+
+    fn poll_get(&self, key: &mut Option<WaiterKey>, cx: &mut Context<'_>) -> Poll<Result<S::Item, GetError>> {
+        match *key {
+            None => {
+                // Getters already woken hold their items; only getters still
+                // waiting come first.
+                if self.getters.waiting() == 0 {
+                    match self.get_nowait() {
+                        Err(GetError::Empty) => {}
+                        done => return Poll::Ready(done),
+                    }
+                }
+                *key = Some(self.getters.register(cx.waker()));
+                Poll::Pending
+            }
+            Some(registered) => {
+                let handed = std::task::ready!(self.getters.poll(registered, cx));
+                *key = None;
+                Poll::Ready(handed.ok_or(GetError::ShutDown))
+            }
+        }
+    }
+
+    /// A getter gives up: an item already handed to it goes back.
+    fn cancel_get(&self, key: &mut Option<WaiterKey>) {
+        if let Some(Some(item)) = key.take().and_then(|key| self.getters.cancel(key)) {
+            if let Err(Some(item)) = self.getters.notify_one(Some(item)) {
+                self.items.borrow_mut().push_front(item);
+            }
+        }
+    }
+}
+
+/// The future of [`AnyQueue::put`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct Put<'a, S: Storage> {
+    queue: &'a Shared<S>,
+    item: Option<S::Item>,
+    key: Option<WaiterKey>,
+}
+
+// The item is never pinned: it is moved in and out as plain data.
+impl<S: Storage> Unpin for Put<'_, S> {}
+
+impl<S: Storage> Future for Put<'_, S> {
+    type Output = Result<(), PutError<S::Item>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let queue = self.queue;
+        let item = self.item.take().expect("`Put` polled after completion");
+        let Some(key) = self.key else {
+            return match queue.put_nowait(item) {
+                Err(PutError::Full(item)) => {
+                    self.item = Some(item);
+                    self.key = Some(queue.putters.register(cx.waker()));
+                    Poll::Pending
+                }
+                done => Poll::Ready(done),
+            };
+        };
+        match queue.putters.poll(key, cx) {
+            Poll::Pending => {
+                self.item = Some(item);
+                Poll::Pending
+            }
+            Poll::Ready(room) => {
+                self.key = None;
+                if !room {
+                    return Poll::Ready(Err(PutError::ShutDown(item)));
+                }
+                queue.add(item);
+                // If the item went straight to a getter, the slot reserved
+                // for it is still free: pass it on, as asyncio's chained
+                // wake-ups do.
+                queue.wake_putter();
+                Poll::Ready(Ok(()))
+            }
+        }
+    }
+}
+
+impl<S: Storage> Drop for Put<'_, S> {
+    fn drop(&mut self) {
+        if let Some(true) = self.key.take().and_then(|key| self.queue.putters.cancel(key)) {
+            self.queue.wake_putter();
+        }
+    }
+}
+
+impl<S: Storage> fmt::Debug for Put<'_, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Put").field("waiting", &self.key.is_some()).finish()
+    }
+}
+
+/// The future of [`AnyQueue::get`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct Get<'a, S: Storage> {
+    queue: &'a Shared<S>,
+    key: Option<WaiterKey>,
+}
+
+impl<S: Storage> Future for Get<'_, S> {
+    type Output = Result<S::Item, GetError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let queue = self.queue;
+        queue.poll_get(&mut self.key, cx)
+    }
+}
+
+impl<S: Storage> Drop for Get<'_, S> {
+    fn drop(&mut self) {
+        self.queue.cancel_get(&mut self.key);
+    }
+}
+
+impl<S: Storage> fmt::Debug for Get<'_, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Get").field("waiting", &self.key.is_some()).finish()
+    }
+}
+
+impl<S: Storage> Stream for AnyQueue<S> {
+    type Item = S::Item;
+
+    /// The next item; the stream ends once the queue is shut down and empty.
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        let mut key = self.stream_waiter.take();
+        let poll = self.shared.poll_get(&mut key, cx);
+        self.stream_waiter.set(key);
+        poll.map(Result::ok)
+    }
+}
+
+impl<S: Storage> Clone for AnyQueue<S> {
+    fn clone(&self) -> AnyQueue<S> {
+        AnyQueue { shared: self.shared.clone(), stream_waiter: Cell::new(None) }
+    }
+}
+
+impl<S: Storage> Drop for AnyQueue<S> {
+    fn drop(&mut self) {
+        let mut key = self.stream_waiter.take();
+        self.shared.cancel_get(&mut key);
+    }
+}
+
+impl<S: Storage> fmt::Debug for AnyQueue<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Queue")
+            .field("qsize", &self.qsize())
+            .field("maxsize", &self.maxsize())
+            .field("getters", &self.shared.getters.waiting())
+            .field("putters", &self.shared.putters.waiting())
+            .field("shut_down", &self.is_shut_down())
+            .finish()
+    }
+}

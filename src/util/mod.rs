@@ -1,0 +1,3 @@
+//! Building blocks shared by several modules.
+
+pub(crate) mod wait_queue;
