@@ -41,6 +41,10 @@
 //! | `asyncio.to_thread(f)` | [`to_thread`] |
 //! | `loop.run_in_executor(ex, f)` | [`run_in_executor`] |
 //! | `asyncio.run_coroutine_threadsafe` | [`LoopHandle::spawn`] → [`ConcurrentFuture`] |
+//! | `await asyncio.gather(a, b)` / `gather(*aws)` | [`gather!`]`(a, b)` / [`gather`]`(aws)` |
+//! | `asyncio.wait`, `as_completed` | [`wait`], [`as_completed`] |
+//! | `asyncio.wait_for`, `timeout_at` | [`wait_for`], [`timeout_at`] |
+//! | `asyncio.shield`, `TaskGroup` | [`shield`], [`TaskGroup`] |
 //! | `CancelledError`, exception in a task | [`TaskError`] |
 //! | `asyncio.Lock`, `Event`, `Condition` | [`Lock`], [`Event`], [`Condition`] |
 //! | `asyncio.Semaphore`, `BoundedSemaphore`, `Barrier` | [`Semaphore`], [`BoundedSemaphore`], [`Barrier`] |
@@ -108,13 +112,20 @@ pub use crate::sync::queue::{
 pub use crate::sync::semaphore::{
     BoundedSemaphore, OwnedSemaphorePermit, Semaphore, SemaphoreAcquire, SemaphorePermit,
 };
+pub use crate::task::as_completed::{as_completed, AsCompleted};
 pub use crate::task::concurrent::ConcurrentFuture;
+#[doc(hidden)]
+pub use crate::task::gather::__private;
+pub use crate::task::gather::{gather, try_gather};
+pub use crate::task::group::{TaskGroup, TaskGroupError};
 pub use crate::task::handle::Task;
 pub use crate::task::info::{all_tasks, current_task, TaskId, TaskInfo, TaskState};
 #[doc(alias = "create_future")]
 #[doc(alias = "Future")]
 pub use crate::task::promise::{promise, Promise, Resolver};
+pub use crate::task::shield::{shield, Shielded};
 pub use crate::task::spawn::{create_task, create_task_named};
+pub use crate::task::wait::{wait, ReturnWhen};
 pub use crate::threads::{run_in_executor, to_thread, ThreadPool};
 pub use crate::time::sleep::{sleep, sleep_until, yield_now, Sleep};
 pub use crate::time::timeout::{timeout, timeout_at, wait_for};

@@ -230,6 +230,14 @@ impl Core {
         self.current_id.set(id);
     }
 
+    /// The task being polled, if it is a task (not the main future).
+    pub(crate) fn current_task_raw(&self) -> Option<Arc<dyn Schedulable>> {
+        match self.current.get() {
+            Current::Task(key) => self.tasks.borrow().get(key).cloned(),
+            _ => None,
+        }
+    }
+
     pub(crate) fn current_task(&self) -> Option<TaskInfo> {
         match self.current.get() {
             Current::Nothing => None,

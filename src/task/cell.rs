@@ -73,8 +73,10 @@ pub(crate) enum Lifecycle {
     /// Inside a poll, or its future is being dropped. Next: `Idle`,
     /// `Finished`, `Cancelled`.
     Running,
-    /// Its future returned or panicked. Final.
+    /// Its future returned. Final.
     Finished,
+    /// Its future panicked. Final.
+    Panicked,
     /// Cancelled before its future returned. Final.
     Cancelled,
 }
@@ -121,7 +123,7 @@ impl Header {
     }
 
     pub(crate) fn is_done(&self) -> bool {
-        matches!(self.lifecycle.get(), Lifecycle::Finished | Lifecycle::Cancelled)
+        matches!(self.lifecycle.get(), Lifecycle::Finished | Lifecycle::Panicked | Lifecycle::Cancelled)
     }
 
     pub(crate) fn state(&self) -> TaskState {
@@ -129,7 +131,7 @@ impl Header {
             Lifecycle::Idle if self.scheduled.load(Ordering::Relaxed) => TaskState::Scheduled,
             Lifecycle::Idle => TaskState::Pending,
             Lifecycle::Running => TaskState::Running,
-            Lifecycle::Finished => TaskState::Finished,
+            Lifecycle::Finished | Lifecycle::Panicked => TaskState::Finished,
             Lifecycle::Cancelled => TaskState::Cancelled,
         }
     }
@@ -245,8 +247,11 @@ impl<F: Future + 'static> TaskCell<F> {
         if let Err(payload) = dropped {
             core.report_panic("Exception in task destructor", Some(header), &*payload);
         }
-        let cancelled = matches!(&result, Err(err) if err.is_cancelled());
-        header.lifecycle.set(if cancelled { Lifecycle::Cancelled } else { Lifecycle::Finished });
+        header.lifecycle.set(match &result {
+            Ok(_) => Lifecycle::Finished,
+            Err(err) if err.is_cancelled() => Lifecycle::Cancelled,
+            Err(_) => Lifecycle::Panicked,
+        });
         core.unregister_task(header.registry_key());
         if header.handle_alive.get() {
             *self.stage.borrow_mut() = Stage::Finished(result);

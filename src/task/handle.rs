@@ -73,8 +73,7 @@ impl<T: 'static> Task<T> {
     /// });
     /// ```
     pub fn cancel(&self) -> bool {
-        let task: Arc<dyn Schedulable> = self.raw.clone();
-        request_cancel(task)
+        request_cancel(self.raw())
     }
 
     /// True once the task has ended: returned, panicked or been cancelled.
@@ -85,6 +84,17 @@ impl<T: 'static> Task<T> {
     /// True if the task ended by cancellation.
     pub fn cancelled(&self) -> bool {
         self.raw.header().lifecycle() == super::cell::Lifecycle::Cancelled
+    }
+
+    /// True if the task ended by panicking (whether or not the panic was
+    /// retrieved since).
+    pub(crate) fn panicked(&self) -> bool {
+        self.raw.header().lifecycle() == super::cell::Lifecycle::Panicked
+    }
+
+    /// The task as the loop schedules it, for cancelling it by hand.
+    pub(crate) fn raw(&self) -> Arc<dyn Schedulable> {
+        self.raw.clone()
     }
 
     /// The task's name: the one given, or `Task-N`.

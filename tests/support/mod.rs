@@ -84,3 +84,12 @@ impl Drop for DropToken {
         self.0.set(self.0.get() + 1);
     }
 }
+
+/// Logs `"{name}-finally"` when dropped: a `finally:` block.
+pub struct Finally(pub Log, pub &'static str);
+
+impl Drop for Finally {
+    fn drop(&mut self) {
+        self.0.push(format!("{}-finally", self.1));
+    }
+}
