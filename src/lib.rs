@@ -41,7 +41,7 @@
 //! | `asyncio.to_thread(f)` | [`to_thread`] |
 //! | `loop.run_in_executor(ex, f)` | [`run_in_executor`] |
 //! | `asyncio.run_coroutine_threadsafe` | [`LoopHandle::spawn`] → [`ConcurrentFuture`] |
-//! | `await asyncio.gather(a, b)` / `gather(*aws)` | [`gather!`]`(a, b)` / [`gather`]`(aws)` |
+//! | `await asyncio.gather(a, b)` / `gather(*aws)` | [`gather!`]`(a, b)` / [`gather`](fn@gather)`(aws)` |
 //! | `asyncio.wait`, `as_completed` | [`wait`], [`as_completed`] |
 //! | `asyncio.wait_for`, `timeout_at` | [`wait_for`], [`timeout_at`] |
 //! | `asyncio.shield`, `TaskGroup` | [`shield`], [`TaskGroup`] |

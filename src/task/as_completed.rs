@@ -13,7 +13,7 @@ use super::gather::Children;
 /// Runs `futures` concurrently in the current task and yields their outputs
 /// in the order they finish: `asyncio.as_completed(aws)`.
 ///
-/// Like [`gather`](crate::gather), the futures are polled in place and a
+/// Like [`gather`](fn@crate::gather), the futures are polled in place and a
 /// wake-up costs O(1).
 ///
 /// # Examples

@@ -3,7 +3,7 @@
 //!
 //! # Implementation
 //!
-//! [`gather`] over an iterator keeps each child boxed, with a waker of its
+//! [`gather`](fn@gather) over an iterator keeps each child boxed, with a waker of its
 //! own that records the child's index in a shared ready list and wakes the
 //! parent. The parent polls only the children in that list, so a wake-up
 //! costs O(woken), never O(n), as `FuturesUnordered` does. Each poll of the
@@ -128,7 +128,7 @@ impl<F: Future> Children<F> {
 /// task that awaits `gather`. A wake-up of one future costs O(1), however
 /// many there are. For `return_exceptions=True`, gather futures that return
 /// `Result`s: every one comes back. To stop at the first error instead, use
-/// [`try_gather`].
+/// [`try_gather`](fn@try_gather).
 ///
 /// # Examples
 ///
@@ -167,7 +167,7 @@ pub async fn gather<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::O
     outputs.into_iter().map(|output| output.expect("every child finished")).collect()
 }
 
-/// As [`gather`], for futures that return `Result`: the first `Err` is
+/// As [`gather`](fn@gather), for futures that return `Result`: the first `Err` is
 /// returned at once and the other futures are dropped (cancelled), as
 /// `asyncio.gather` raises the first exception (and as a `TaskGroup` cancels
 /// the rest).
