@@ -59,7 +59,13 @@ impl Wake for ChildWaker {
         let parent = {
             let mut state = self.ready.state.lock();
             state.indices.push(self.index);
-            state.parent.clone()
+            // Only the first wake-up since the parent last took the list needs
+            // to wake it: the parent takes every index at once.
+            if state.indices.len() == 1 {
+                state.parent.clone()
+            } else {
+                None
+            }
         };
         if let Some(parent) = parent {
             parent.wake();
