@@ -171,4 +171,3 @@ fn bench_timeout(c: &mut Criterion) {
 
 criterion_group!(gather, bench_ready, bench_random_wakes, bench_timeout);
 criterion_main!(gather);
-
