@@ -85,6 +85,7 @@ mod reactor;
 mod runtime;
 mod sync;
 mod task;
+pub mod testing;
 mod threads;
 mod time;
 mod util;

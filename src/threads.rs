@@ -12,6 +12,7 @@ use parking_lot::{Condvar, Mutex};
 
 use crate::error::TaskError;
 use crate::runtime::context;
+use crate::runtime::shared::JobInFlight;
 use crate::task::promise::{promise, Promise};
 
 type Job = Box<dyn FnOnce() + Send + 'static>;
@@ -83,7 +84,7 @@ impl ThreadPool {
 
     /// Runs `f` on the pool; the promise settles with its value, or with a
     /// panic [`TaskError`]. After shutdown the promise is cancelled.
-    pub(crate) fn submit<F, R>(&self, f: F) -> Promise<R>
+    pub(crate) fn submit<F, R>(&self, f: F, in_flight: Option<JobInFlight>) -> Promise<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
@@ -92,6 +93,8 @@ impl ThreadPool {
         let job: Job = Box::new(move || {
             let result = catch_unwind(AssertUnwindSafe(f)).map_err(|payload| TaskError::panic(payload, None));
             resolver.settle(result);
+            // Only now: the result's wake-up is already on its way.
+            drop(in_flight);
         });
         let mut state = self.inner.state.lock();
         if state.shutdown {
@@ -200,7 +203,9 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let promise = context::expect_current().thread_pool().submit(f);
+    let core = context::expect_current();
+    let in_flight = core.shared().job_in_flight();
+    let promise = core.thread_pool().submit(f, Some(in_flight));
     promise.await
 }
 
@@ -222,5 +227,5 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    pool.submit(f)
+    pool.submit(f, None)
 }

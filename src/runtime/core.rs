@@ -87,14 +87,24 @@ pub(crate) struct Core {
     exception_handler: RefCell<Option<ExceptionHandler>>,
     thread_pool_size: usize,
     thread_pool: OnceCell<ThreadPool>,
+    /// The state of the seeded shuffle of each turn's ready work, if on.
+    shuffle: Option<Cell<u64>>,
+}
+
+/// How a loop is set up: what `Runner::builder()` decides.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LoopConfig {
+    pub(crate) thread_pool_size: usize,
+    pub(crate) virtual_time: bool,
+    pub(crate) shuffle: Option<u64>,
 }
 
 impl Core {
-    pub(crate) fn new(thread_pool_size: usize) -> std::io::Result<Core> {
+    pub(crate) fn new(config: LoopConfig) -> std::io::Result<Core> {
         let (reactor, waker) = Reactor::new()?;
         Ok(Core {
             shared: Shared::new(waker),
-            clock: Clock::Real,
+            clock: Clock::new(config.virtual_time),
             ready: RefCell::new(VecDeque::new()),
             timers: RefCell::new(Timers::new()),
             reactor: RefCell::new(reactor),
@@ -109,8 +119,10 @@ impl Core {
             running: Cell::new(false),
             closed: Cell::new(false),
             exception_handler: RefCell::new(None),
-            thread_pool_size,
+            thread_pool_size: config.thread_pool_size,
             thread_pool: OnceCell::new(),
+            // Zero is a fixed point of xorshift; any other state works.
+            shuffle: config.shuffle.map(|seed| Cell::new(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)),
         })
     }
 
@@ -302,42 +314,86 @@ impl Core {
     ///
     /// 1. Take what other threads injected.
     /// 2. Choose how long the reactor may block: not at all if work is ready
-    ///    or the loop is stopping, else until the next timer, else until an
-    ///    event or a wake-up.
+    ///    or the loop is stopping; else until the next timer, else until an
+    ///    event or a wake-up ([`park_when_idle`](Core::park_when_idle)).
     /// 3. Turn the reactor. While work stays ready this happens only every
     ///    [`IO_INTERVAL`] turns, since a zero-timeout `epoll_wait` per turn
     ///    would dominate short turns.
     /// 4. Move every due timer to the back of the ready queue, earliest first.
-    /// 5. Run exactly the work that is ready now. What it schedules runs in
-    ///    the next turn, so `sleep(Duration::ZERO)` yields for one turn.
+    /// 5. Run exactly the work that is ready now (in a seeded random order
+    ///    when shuffling). What it schedules runs in the next turn, so
+    ///    `sleep(Duration::ZERO)` yields for one turn.
     ///
     /// `main` polls the future of `run_until_complete` when its turn comes.
     pub(crate) fn run_once(&self, main: &mut dyn FnMut(u64)) {
         self.take_injected();
         let idle = self.ready.borrow().is_empty() && !self.stopping.get();
         if idle || self.turns_without_io.get() >= IO_INTERVAL {
-            let park = if !idle {
-                Park::No
-            } else if let Some(deadline) = self.timers.borrow().next_deadline() {
-                Park::Until(deadline)
-            } else {
-                Park::Forever
-            };
-            let now = self.clock.now();
-            if let Err(err) = self.reactor.borrow_mut().turn(park, now) {
-                panic!("the event loop's reactor failed: {err}");
-            }
-            self.turns_without_io.set(0);
-            self.take_injected();
+            let park = if idle { self.park_when_idle() } else { Park::No };
+            self.turn_reactor(park);
         } else {
             self.turns_without_io.set(self.turns_without_io.get() + 1);
         }
         self.fire_due_timers();
         let count = self.ready.borrow().len();
+        if let Some(state) = &self.shuffle {
+            shuffle(&mut self.ready.borrow_mut().make_contiguous()[..count], state);
+        }
         for _ in 0..count {
             let Some(runnable) = self.ready.borrow_mut().pop_front() else { break };
             self.run_runnable(runnable, main);
         }
+    }
+
+    /// How long an idle loop may block in the reactor.
+    ///
+    /// On the real clock: until the next deadline, or until an event. On a
+    /// virtual clock the loop first looks, without blocking, at what the
+    /// reactor and other threads have; if that is nothing and no
+    /// `to_thread` job is in flight, the clock jumps exactly to the next
+    /// deadline and the loop does not block at all. Otherwise (a job in
+    /// flight, no timer, or auto-advance off) it blocks until an event.
+    fn park_when_idle(&self) -> Park {
+        let next = self.timers.borrow().next_deadline();
+        if !self.clock.is_virtual() {
+            return next.map_or(Park::Forever, Park::Until);
+        }
+        self.turn_reactor(Park::No);
+        if !self.ready.borrow().is_empty() {
+            return Park::No;
+        }
+        match next {
+            Some(deadline) if self.clock.auto_advances() && self.shared.jobs_in_flight() == 0 => {
+                self.clock.advance_to(deadline);
+                Park::No
+            }
+            _ => Park::Forever,
+        }
+    }
+
+    fn turn_reactor(&self, park: Park) {
+        let now = self.clock.now();
+        if let Err(err) = self.reactor.borrow_mut().turn(park, now) {
+            panic!("the event loop's reactor failed: {err}");
+        }
+        self.turns_without_io.set(0);
+        self.take_injected();
+    }
+
+    /// Moves a virtual clock forward by `by` and queues the timers now due,
+    /// ahead of anything scheduled later; false on the real clock.
+    pub(crate) fn advance_clock(&self, by: std::time::Duration) -> bool {
+        let moved = self.clock.advance(by);
+        if moved {
+            self.fire_due_timers();
+        }
+        moved
+    }
+
+    /// Turns the virtual clock's auto-advance on or off; false on the real
+    /// clock.
+    pub(crate) fn set_auto_advance(&self, enabled: bool) -> bool {
+        self.clock.set_auto_advance(enabled)
     }
 
     #[inline]
@@ -537,5 +593,18 @@ impl std::fmt::Debug for Core {
             .field("timers", &self.timers.borrow().len())
             .field("tasks", &self.tasks.borrow().len())
             .finish_non_exhaustive()
+    }
+}
+
+/// Shuffles `items` in place (Fisher-Yates) with a xorshift generator whose
+/// state is `state`: the same state gives the same order, always.
+fn shuffle<T>(items: &mut [T], state: &Cell<u64>) {
+    for i in (1..items.len()).rev() {
+        let mut x = state.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        state.set(x);
+        items.swap(i, (x % (i as u64 + 1)) as usize);
     }
 }

@@ -5,7 +5,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use super::callback::{Handle, TimerHandle};
-use super::core::Core;
+use super::core::{Core, LoopConfig};
 use super::exception::{ExceptionContext, ExceptionHandler};
 use super::handle::LoopHandle;
 use crate::task::handle::Task;
@@ -40,11 +40,15 @@ impl EventLoop {
     ///
     /// Fails if the OS refuses an epoll instance, an eventfd or a timerfd.
     pub fn new() -> std::io::Result<EventLoop> {
-        EventLoop::with_thread_pool_size(ThreadPool::default_size())
+        EventLoop::with_config(LoopConfig {
+            thread_pool_size: ThreadPool::default_size(),
+            virtual_time: false,
+            shuffle: None,
+        })
     }
 
-    pub(crate) fn with_thread_pool_size(size: usize) -> std::io::Result<EventLoop> {
-        Ok(EventLoop { core: Rc::new(Core::new(size)?) })
+    pub(crate) fn with_config(config: LoopConfig) -> std::io::Result<EventLoop> {
+        Ok(EventLoop { core: Rc::new(Core::new(config)?) })
     }
 
     /// Runs the loop until `future` completes, and returns its output.

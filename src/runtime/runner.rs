@@ -4,6 +4,7 @@ use std::future::Future;
 use std::io;
 use std::time::Duration;
 
+use super::core::LoopConfig;
 use super::event_loop::EventLoop;
 use crate::threads::ThreadPool;
 
@@ -80,7 +81,12 @@ impl Runner {
 
     /// A builder for a runner with options.
     pub fn builder() -> Builder {
-        Builder { thread_pool_size: ThreadPool::default_size(), unsupported: None }
+        Builder {
+            thread_pool_size: ThreadPool::default_size(),
+            virtual_time: false,
+            shuffle: None,
+            unsupported: None,
+        }
     }
 
     /// Runs `future` on the runner's loop until it completes.
@@ -133,6 +139,8 @@ impl Drop for Runner {
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct Builder {
     thread_pool_size: usize,
+    virtual_time: bool,
+    shuffle: Option<u64>,
     /// The first option asked for that this version does not implement yet.
     unsupported: Option<&'static str>,
 }
@@ -144,17 +152,72 @@ impl Builder {
         self.unsupported_if(enabled, "debug")
     }
 
-    /// A virtual clock for tests. **Not implemented yet:** `build` returns an
-    /// `Unsupported` error if it is turned on.
-    pub fn virtual_time(self, enabled: bool) -> Builder {
-        self.unsupported_if(enabled, "virtual_time")
+    /// A virtual clock for tests: it starts at the instant the loop is made
+    /// and moves only when the loop has nothing else to do — then it jumps
+    /// exactly to the next timer — or when [`testing::advance`] moves it.
+    /// A test that sleeps an hour takes microseconds.
+    ///
+    /// The clock jumps only when no task or callback is ready, a
+    /// non-blocking look at the reactor finds nothing, nothing came from
+    /// another thread, and no [`to_thread`](crate::to_thread) job is in
+    /// flight. Real sockets still work: their events count as something to
+    /// do, and while a socket waits on its peer the virtual clock may jump.
+    ///
+    /// [`testing::advance`]: crate::testing::advance
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let mut runner = corio::Runner::builder().virtual_time(true).build().unwrap();
+    /// let wall = Instant::now();
+    /// let slept = runner.run(async {
+    ///     let start = corio::time();
+    ///     corio::sleep(Duration::from_secs(3600)).await;
+    ///     corio::time() - start
+    /// });
+    /// assert_eq!(slept, Duration::from_secs(3600));
+    /// assert!(wall.elapsed() < Duration::from_secs(60));
+    /// ```
+    pub fn virtual_time(mut self, enabled: bool) -> Builder {
+        self.virtual_time = enabled;
+        self
     }
 
-    /// Seeded shuffling of each turn's ready work. **Not implemented yet:**
-    /// `build` returns an `Unsupported` error.
-    pub fn shuffle(self, seed: u64) -> Builder {
-        let _ = seed;
-        self.unsupported_if(true, "shuffle")
+    /// Runs the ready work of each turn in a pseudo-random order drawn from
+    /// `seed`, to flush out bugs that depend on the order: the same seed
+    /// gives the same order, always. The environment variable `CORIO_SEED`
+    /// overrides `seed`, to replay a failure.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    ///
+    /// fn order(seed: u64) -> Vec<u32> {
+    ///     let log = Rc::new(RefCell::new(Vec::new()));
+    ///     let mut runner = corio::Runner::builder().shuffle(seed).build().unwrap();
+    ///     let inner = log.clone();
+    ///     runner.run(async move {
+    ///         for i in 0..8 {
+    ///             let log = inner.clone();
+    ///             corio::create_task(async move { log.borrow_mut().push(i) });
+    ///         }
+    ///         corio::yield_now().await;
+    ///     });
+    ///     let order = log.borrow().clone();
+    ///     order
+    /// }
+    /// if std::env::var_os("CORIO_SEED").is_none() {
+    ///     assert_eq!(order(7), order(7));
+    ///     assert_ne!(order(7), order(8));
+    /// }
+    /// ```
+    pub fn shuffle(mut self, seed: u64) -> Builder {
+        self.shuffle = Some(seed);
+        self
     }
 
     /// The threshold above which debug mode reports a slow callback. **Not
@@ -192,7 +255,16 @@ impl Builder {
                 format!("the Runner option `{option}` is not implemented yet"),
             ));
         }
-        Ok(Runner { event_loop: EventLoop::with_thread_pool_size(self.thread_pool_size)? })
+        let shuffle = self.shuffle.map(|seed| seed_from_env().unwrap_or(seed));
+        let config =
+            LoopConfig { thread_pool_size: self.thread_pool_size, virtual_time: self.virtual_time, shuffle };
+        Ok(Runner { event_loop: EventLoop::with_config(config)? })
+    }
+
+    /// The seed the runner shuffles with, if it shuffles (after
+    /// `CORIO_SEED`), for reports that let a failure be replayed.
+    pub fn seed(&self) -> Option<u64> {
+        self.shuffle.map(|seed| seed_from_env().unwrap_or(seed))
     }
 
     fn unsupported_if(mut self, enabled: bool, option: &'static str) -> Builder {
@@ -201,4 +273,9 @@ impl Builder {
         }
         self
     }
+}
+
+/// `CORIO_SEED`, if set to a number.
+fn seed_from_env() -> Option<u64> {
+    std::env::var("CORIO_SEED").ok()?.trim().parse().ok()
 }

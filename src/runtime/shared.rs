@@ -15,7 +15,7 @@
 //! from id to `Shared` that holds the open loops.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::ThreadId;
 
@@ -38,6 +38,9 @@ pub(crate) struct Shared {
     queue: Mutex<InjectionQueue>,
     pending: AtomicBool,
     waker: mio::Waker,
+    /// `to_thread` jobs submitted and not settled yet: a virtual clock must
+    /// not jump while one may still deliver a result.
+    jobs_in_flight: AtomicUsize,
 }
 
 struct InjectionQueue {
@@ -68,6 +71,7 @@ impl Shared {
             queue: Mutex::new(InjectionQueue { items: Vec::new(), closed: false }),
             pending: AtomicBool::new(false),
             waker,
+            jobs_in_flight: AtomicUsize::new(0),
         });
         LOOPS.write().insert(shared.id, shared.clone());
         shared
@@ -123,6 +127,17 @@ impl Shared {
         std::mem::take(&mut queue.items)
     }
 
+    pub(crate) fn jobs_in_flight(&self) -> usize {
+        self.jobs_in_flight.load(Ordering::Acquire)
+    }
+
+    /// Counts a job in flight until the returned guard is dropped, which
+    /// must happen after the job's result is handed over.
+    pub(crate) fn job_in_flight(self: &Arc<Self>) -> JobInFlight {
+        self.jobs_in_flight.fetch_add(1, Ordering::AcqRel);
+        JobInFlight(self.clone())
+    }
+
     pub(crate) fn is_closed(&self) -> bool {
         self.queue.lock().closed
     }
@@ -131,5 +146,14 @@ impl Shared {
 impl std::fmt::Debug for Shared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Shared").field("id", &self.id).finish_non_exhaustive()
+    }
+}
+
+/// A `to_thread` job in flight; see [`Shared::job_in_flight`].
+pub(crate) struct JobInFlight(Arc<Shared>);
+
+impl Drop for JobInFlight {
+    fn drop(&mut self) {
+        self.0.jobs_in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 }

@@ -1,0 +1,59 @@
+//! Helpers for tests: moving a virtual clock by hand.
+//!
+//! With `Runner::builder().virtual_time(true)`, the loop's clock moves only
+//! when the loop is idle (it jumps to the next timer) or when a test moves
+//! it with [`advance`]. [`set_auto_advance`]`(false)` stops the jumping, for
+//! tests that step the clock themselves.
+
+use std::time::Duration;
+
+use crate::runtime::context;
+
+/// Moves the virtual clock forward by `by`, then yields once, so that the
+/// timers now due fire: their callbacks have run when `advance` returns,
+/// and the tasks they woke run on the loop's next turn.
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+/// use std::time::Duration;
+///
+/// let mut runner = corio::Runner::builder().virtual_time(true).build().unwrap();
+/// runner.run(async {
+///     corio::testing::set_auto_advance(false);
+///     let fired = Rc::new(Cell::new(false));
+///     let flag = fired.clone();
+///     corio::call_later(Duration::from_secs(10), move || flag.set(true));
+///     corio::testing::advance(Duration::from_secs(9)).await;
+///     assert!(!fired.get());
+///     corio::testing::advance(Duration::from_secs(1)).await;
+///     assert!(fired.get());
+/// });
+/// ```
+///
+/// # Panics
+///
+/// Panics outside a running loop, and if the loop's clock is not virtual.
+pub async fn advance(by: Duration) {
+    let core = context::expect_current();
+    assert!(core.advance_clock(by), "testing::advance needs a loop with virtual time");
+    drop(core);
+    crate::yield_now().await;
+}
+
+/// Turns the virtual clock's jumping to the next timer on (the default) or
+/// off. With it off, only [`advance`] moves the clock; a loop with nothing
+/// but timers to wait for then waits for ever.
+///
+/// # Panics
+///
+/// Panics outside a running loop, and if the loop's clock is not virtual.
+#[track_caller]
+pub fn set_auto_advance(enabled: bool) {
+    assert!(
+        context::expect_current().set_auto_advance(enabled),
+        "testing::set_auto_advance needs a loop with virtual time"
+    );
+}
