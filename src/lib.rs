@@ -115,8 +115,97 @@ pub use crate::sync::semaphore::{
 };
 pub use crate::task::as_completed::{as_completed, AsCompleted};
 pub use crate::task::concurrent::ConcurrentFuture;
+/// Runs an `async fn main` on a fresh loop: `asyncio.run(main())`.
+///
+/// ```
+/// #[corio::main]
+/// async fn main() {
+///     corio::sleep(std::time::Duration::from_millis(1)).await;
+/// }
+/// ```
+///
+/// A function that is not `async` is a compile error:
+///
+/// ```compile_fail
+/// #[corio::main]
+/// fn main() {}
+/// ```
+pub use corio_macros::main;
+/// Runs an `async fn` test on a fresh loop, with options
+/// `#[corio::test(virtual_time, seed = 7, debug)]` in any combination:
+/// `virtual_time` is [`Builder::virtual_time`], `seed = N` is
+/// [`Builder::shuffle`] (a failing test prints the seed, to replay with
+/// `CORIO_SEED`), `debug` is [`Builder::debug`].
+///
+/// Do not glob-import `corio::*` in a test module: this `test` would clash
+/// with the standard one.
+///
+/// ```
+/// #[corio::test(virtual_time)]
+/// async fn an_hour_passes_at_once() {
+///     let start = corio::time();
+///     corio::sleep(std::time::Duration::from_secs(3600)).await;
+///     assert_eq!(corio::time() - start, std::time::Duration::from_secs(3600));
+/// }
+/// ```
+///
+/// Misuse is a compile error at the token that shows it: an unknown option,
+///
+/// ```compile_fail
+/// #[corio::test(virtual_clock)]
+/// async fn typo() {}
+/// ```
+///
+/// a seed that is not a number,
+///
+/// ```compile_fail
+/// #[corio::test(seed = "seven")]
+/// async fn not_a_number() {}
+/// ```
+///
+/// or a function that is not `async`:
+///
+/// ```compile_fail
+/// #[corio::test]
+/// fn not_async() {}
+/// ```
+pub use corio_macros::test;
+
+/// What the macros expand to; not part of the API.
 #[doc(hidden)]
-pub use crate::task::gather::__private;
+pub mod __private {
+    use std::future::Future;
+    use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+    use std::pin::Pin;
+
+    /// For `gather!`: an empty output slot typed after `future`'s output.
+    pub fn no_output<F: Future>(_future: &Pin<&mut F>) -> Option<F::Output> {
+        None
+    }
+
+    /// For `try_gather!`: an empty slot typed after the `Ok` value of
+    /// `future`'s output.
+    pub fn no_ok_output<F: Future<Output = Result<T, E>>, T, E>(_future: &Pin<&mut F>) -> Option<T> {
+        None
+    }
+
+    /// Runs a `#[corio::test]` body; on failure, prints the seed it was
+    /// shuffled with, so the run can be replayed.
+    pub fn run_test<F: Future>(builder: crate::Builder, future: F) -> F::Output {
+        let seed = builder.seed();
+        let mut runner =
+            builder.build().unwrap_or_else(|err| panic!("#[corio::test] cannot make its loop: {err}"));
+        match catch_unwind(AssertUnwindSafe(|| runner.run(future))) {
+            Ok(output) => output,
+            Err(payload) => {
+                if let Some(seed) = seed {
+                    eprintln!("corio::test failed with seed {seed}; replay it with CORIO_SEED={seed}");
+                }
+                resume_unwind(payload)
+            }
+        }
+    }
+}
 pub use crate::task::gather::{gather, try_gather};
 pub use crate::task::group::{TaskGroup, TaskGroupError};
 pub use crate::task::handle::Task;

@@ -340,20 +340,3 @@ macro_rules! __gather_name {
         }
     }};
 }
-
-/// Helpers for the macros; not part of the API.
-#[doc(hidden)]
-pub mod __private {
-    use std::future::Future;
-    use std::pin::Pin;
-
-    /// An empty output slot typed after `future`'s output.
-    pub fn no_output<F: Future>(_future: &Pin<&mut F>) -> Option<F::Output> {
-        None
-    }
-
-    /// An empty slot typed after the `Ok` value of `future`'s output.
-    pub fn no_ok_output<F: Future<Output = Result<T, E>>, T, E>(_future: &Pin<&mut F>) -> Option<T> {
-        None
-    }
-}
