@@ -136,14 +136,6 @@ fn stopping_before_the_main_future_completes_panics() {
 }
 
 #[test]
-fn options_not_implemented_yet_are_refused_clearly() {
-    let err = corio::Runner::builder().debug(true).build().unwrap_err();
-    assert_eq!(err.kind(), std::io::ErrorKind::Unsupported);
-    assert_eq!(err.to_string(), "the Runner option `debug` is not implemented yet");
-    assert!(corio::Runner::builder().debug(false).build().is_ok());
-}
-
-#[test]
 fn an_event_loop_can_be_driven_by_hand() {
     let event_loop = corio::EventLoop::new().unwrap();
     let log = Log::new();

@@ -89,6 +89,8 @@ pub(crate) struct Core {
     thread_pool: OnceCell<ThreadPool>,
     /// The state of the seeded shuffle of each turn's ready work, if on.
     shuffle: Option<Cell<u64>>,
+    debug: Cell<bool>,
+    slow_callback_duration: std::time::Duration,
 }
 
 /// How a loop is set up: what `Runner::builder()` decides.
@@ -97,6 +99,22 @@ pub(crate) struct LoopConfig {
     pub(crate) thread_pool_size: usize,
     pub(crate) virtual_time: bool,
     pub(crate) shuffle: Option<u64>,
+    pub(crate) debug: bool,
+    pub(crate) slow_callback_duration: std::time::Duration,
+}
+
+impl LoopConfig {
+    /// asyncio's defaults; debug mode is on if `CORIO_DEBUG=1`, as
+    /// `PYTHONASYNCIODEBUG=1` turns it on in asyncio.
+    pub(crate) fn new() -> LoopConfig {
+        LoopConfig {
+            thread_pool_size: ThreadPool::default_size(),
+            virtual_time: false,
+            shuffle: None,
+            debug: std::env::var("CORIO_DEBUG").is_ok_and(|value| !value.is_empty() && value != "0"),
+            slow_callback_duration: std::time::Duration::from_millis(100),
+        }
+    }
 }
 
 impl Core {
@@ -123,6 +141,8 @@ impl Core {
             thread_pool: OnceCell::new(),
             // Zero is a fixed point of xorshift; any other state works.
             shuffle: config.shuffle.map(|seed| Cell::new(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)),
+            debug: Cell::new(config.debug),
+            slow_callback_duration: config.slow_callback_duration,
         })
     }
 
@@ -308,6 +328,23 @@ impl Core {
         }
     }
 
+    /// Debug mode's report of a task dropped at close before it finished:
+    /// asyncio's "Task was destroyed but it is pending!".
+    fn report_destroyed_pending(&self, task: &Header) {
+        let mut context = ExceptionContext::new("Task was destroyed but it is pending!");
+        context.task = Some(task.name());
+        context.task_location = Some(task.location);
+        self.call_exception_handler(&context);
+    }
+
+    pub(crate) fn set_debug(&self, enabled: bool) {
+        self.debug.set(enabled);
+    }
+
+    pub(crate) fn debug(&self) -> bool {
+        self.debug.get()
+    }
+
     // ----- the turn -----
 
     /// One turn of the loop: asyncio's `BaseEventLoop._run_once`.
@@ -433,6 +470,43 @@ impl Core {
     }
 
     fn run_runnable(&self, runnable: Runnable, main: &mut dyn FnMut(u64)) {
+        if self.debug.get() {
+            self.run_timed(runnable, main);
+        } else {
+            self.run_untimed(runnable, main);
+        }
+    }
+
+    /// Debug mode: runs `runnable` and reports it if it took longer than
+    /// `slow_callback_duration`, in asyncio's words. Measured on the real
+    /// clock, also under virtual time: it is the thread that was held up.
+    fn run_timed(&self, runnable: Runnable, main: &mut dyn FnMut(u64)) {
+        let what = match &runnable {
+            Runnable::Task(task) => Some(task.clone()),
+            _ => None,
+        };
+        let started = Instant::now();
+        let is_main = matches!(runnable, Runnable::Main(_));
+        self.run_untimed(runnable, main);
+        let took = started.elapsed();
+        if took < self.slow_callback_duration {
+            return;
+        }
+        let mut context = ExceptionContext::new(String::new());
+        let subject = match &what {
+            Some(task) => {
+                context.task = Some(task.header().name());
+                context.task_location = Some(task.header().location);
+                format!("<Task name='{}'>", task.header().name())
+            }
+            None if is_main => "<Task name='Task-1'>".to_owned(),
+            None => "<Handle callback>".to_owned(),
+        };
+        context.message = format!("Executing {subject} took {:.3} seconds", took.as_secs_f64());
+        self.call_exception_handler(&context);
+    }
+
+    fn run_untimed(&self, runnable: Runnable, main: &mut dyn FnMut(u64)) {
         match runnable {
             Runnable::Task(task) => task.run(self),
             Runnable::Callback(callback) => {
@@ -556,6 +630,9 @@ impl Core {
                 break;
             }
             for task in tasks {
+                if self.debug.get() && !task.header().is_done() {
+                    self.report_destroyed_pending(task.header());
+                }
                 // Its registry slot may already hold a task created by an
                 // earlier destructor: keep `finish` from removing that one.
                 task.header().set_registry_key(u32::MAX as usize);

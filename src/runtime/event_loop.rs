@@ -9,7 +9,6 @@ use super::core::{Core, LoopConfig};
 use super::exception::{ExceptionContext, ExceptionHandler};
 use super::handle::LoopHandle;
 use crate::task::handle::Task;
-use crate::threads::ThreadPool;
 
 /// An event loop: a FIFO run queue of ready tasks and callbacks, timers, and
 /// a reactor that parks the thread when nothing is ready.
@@ -40,11 +39,7 @@ impl EventLoop {
     ///
     /// Fails if the OS refuses an epoll instance, an eventfd or a timerfd.
     pub fn new() -> std::io::Result<EventLoop> {
-        EventLoop::with_config(LoopConfig {
-            thread_pool_size: ThreadPool::default_size(),
-            virtual_time: false,
-            shuffle: None,
-        })
+        EventLoop::with_config(LoopConfig::new())
     }
 
     pub(crate) fn with_config(config: LoopConfig) -> std::io::Result<EventLoop> {
@@ -124,6 +119,18 @@ impl EventLoop {
         if !self.core.is_closed() {
             self.core.cancel_all_tasks();
         }
+    }
+
+    /// Turns debug mode on or off (`loop.set_debug`): slow callbacks and
+    /// task steps are reported, and so are tasks still pending when the loop
+    /// closes. See [`Builder::debug`](crate::Builder::debug).
+    pub fn set_debug(&self, enabled: bool) {
+        self.core.set_debug(enabled);
+    }
+
+    /// True in debug mode (`loop.get_debug()`).
+    pub fn get_debug(&self) -> bool {
+        self.core.debug()
     }
 
     /// True while the loop runs.

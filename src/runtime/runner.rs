@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use super::core::LoopConfig;
 use super::event_loop::EventLoop;
-use crate::threads::ThreadPool;
 
 /// Runs `future` on a new event loop and returns its output: `asyncio.run`.
 ///
@@ -81,12 +80,7 @@ impl Runner {
 
     /// A builder for a runner with options.
     pub fn builder() -> Builder {
-        Builder {
-            thread_pool_size: ThreadPool::default_size(),
-            virtual_time: false,
-            shuffle: None,
-            unsupported: None,
-        }
+        Builder { config: LoopConfig::new() }
     }
 
     /// Runs `future` on the runner's loop until it completes.
@@ -138,18 +132,20 @@ impl Drop for Runner {
 #[derive(Debug)]
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct Builder {
-    thread_pool_size: usize,
-    virtual_time: bool,
-    shuffle: Option<u64>,
-    /// The first option asked for that this version does not implement yet.
-    unsupported: Option<&'static str>,
+    config: LoopConfig,
 }
 
 impl Builder {
-    /// Debug mode (asyncio's `debug=True`). **Not implemented yet:**
-    /// `build` returns an `Unsupported` error if it is turned on.
-    pub fn debug(self, enabled: bool) -> Builder {
-        self.unsupported_if(enabled, "debug")
+    /// Debug mode (asyncio's `debug=True`; on by default if `CORIO_DEBUG=1`
+    /// is set): a callback or task step slower than
+    /// [`slow_callback_duration`](Builder::slow_callback_duration) is
+    /// reported to the exception handler ("Executing <Task name='…'> took
+    /// 0.150 seconds"), and so is every task still pending when the loop
+    /// closes ("Task was destroyed but it is pending!"), with its name and
+    /// creation site. Panics nobody retrieves are reported in any mode.
+    pub fn debug(mut self, enabled: bool) -> Builder {
+        self.config.debug = enabled;
+        self
     }
 
     /// A virtual clock for tests: it starts at the instant the loop is made
@@ -181,7 +177,7 @@ impl Builder {
     /// assert!(wall.elapsed() < Duration::from_secs(60));
     /// ```
     pub fn virtual_time(mut self, enabled: bool) -> Builder {
-        self.virtual_time = enabled;
+        self.config.virtual_time = enabled;
         self
     }
 
@@ -216,16 +212,15 @@ impl Builder {
     /// }
     /// ```
     pub fn shuffle(mut self, seed: u64) -> Builder {
-        self.shuffle = Some(seed);
+        self.config.shuffle = Some(seed);
         self
     }
 
-    /// The threshold above which debug mode reports a slow callback. **Not
-    /// implemented yet** (it goes with debug mode): `build` returns an
-    /// `Unsupported` error.
-    pub fn slow_callback_duration(self, duration: Duration) -> Builder {
-        let _ = duration;
-        self.unsupported_if(true, "slow_callback_duration")
+    /// How long a callback or task step may take before debug mode reports
+    /// it (100 ms by default, as asyncio's).
+    pub fn slow_callback_duration(mut self, duration: Duration) -> Builder {
+        self.config.slow_callback_duration = duration;
+        self
     }
 
     /// The most threads [`to_thread`](crate::to_thread) may use (default
@@ -237,7 +232,7 @@ impl Builder {
     #[track_caller]
     pub fn thread_pool_size(mut self, size: usize) -> Builder {
         assert!(size > 0, "thread_pool_size must be at least 1");
-        self.thread_pool_size = size;
+        self.config.thread_pool_size = size;
         self
     }
 
@@ -245,33 +240,16 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// Fails if the OS refuses an epoll instance, an eventfd or a timerfd, or
-    /// with `ErrorKind::Unsupported` if an option that is not implemented
-    /// yet was turned on.
+    /// Fails if the OS refuses an epoll instance, an eventfd or a timerfd.
     pub fn build(self) -> io::Result<Runner> {
-        if let Some(option) = self.unsupported {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                format!("the Runner option `{option}` is not implemented yet"),
-            ));
-        }
-        let shuffle = self.shuffle.map(|seed| seed_from_env().unwrap_or(seed));
-        let config =
-            LoopConfig { thread_pool_size: self.thread_pool_size, virtual_time: self.virtual_time, shuffle };
+        let config = LoopConfig { shuffle: self.seed(), ..self.config };
         Ok(Runner { event_loop: EventLoop::with_config(config)? })
     }
 
     /// The seed the runner shuffles with, if it shuffles (after
     /// `CORIO_SEED`), for reports that let a failure be replayed.
     pub fn seed(&self) -> Option<u64> {
-        self.shuffle.map(|seed| seed_from_env().unwrap_or(seed))
-    }
-
-    fn unsupported_if(mut self, enabled: bool, option: &'static str) -> Builder {
-        if enabled && self.unsupported.is_none() {
-            self.unsupported = Some(option);
-        }
-        self
+        self.config.shuffle.map(|seed| seed_from_env().unwrap_or(seed))
     }
 }
 

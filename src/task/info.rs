@@ -129,3 +129,59 @@ pub fn current_task() -> Option<TaskInfo> {
 pub fn all_tasks() -> Vec<TaskInfo> {
     context::with_current(|core| core.map(|core| core.all_tasks()).unwrap_or_default())
 }
+
+/// Every live task of the running loop as a tree of who created whom, one
+/// line each with name, state and creation site (asyncio 3.14's `pstree`).
+/// A task whose creator has ended is shown at the top level.
+///
+/// # Examples
+///
+/// ```
+/// corio::run(async {
+///     let _worker = corio::create_task_named("worker", std::future::pending::<()>());
+///     corio::yield_now().await;
+///     let tree = corio::task_tree();
+///     let lines: Vec<&str> = tree.lines().collect();
+///     assert!(lines[0].starts_with("Task-1 [running] created at "));
+///     assert!(lines[1].starts_with("└── worker [pending] created at "));
+/// });
+/// ```
+pub fn task_tree() -> String {
+    let tasks = all_tasks();
+    let ids: std::collections::HashSet<TaskId> = tasks.iter().map(TaskInfo::id).collect();
+    let is_root = |task: &TaskInfo| task.parent().is_none_or(|parent| !ids.contains(&parent));
+    let mut out = String::new();
+    for root in tasks.iter().filter(|task| is_root(task)) {
+        write_subtree(&mut out, &tasks, root, "", None);
+    }
+    out
+}
+
+/// Prints [`task_tree`] to stderr: the task dump of a stuck program.
+pub fn dump_tasks() {
+    eprint!("{}", task_tree());
+}
+
+/// Writes `task` and its descendants; `last` is `None` for a root, else
+/// whether `task` is its parent's last child.
+fn write_subtree(out: &mut String, tasks: &[TaskInfo], task: &TaskInfo, prefix: &str, last: Option<bool>) {
+    use std::fmt::Write;
+
+    let (branch, child_prefix) = match last {
+        None => (String::new(), String::new()),
+        Some(true) => (format!("{prefix}└── "), format!("{prefix}    ")),
+        Some(false) => (format!("{prefix}├── "), format!("{prefix}│   ")),
+    };
+    let state = match task.state() {
+        TaskState::Pending => "pending",
+        TaskState::Scheduled => "scheduled",
+        TaskState::Running => "running",
+        TaskState::Finished => "finished",
+        TaskState::Cancelled => "cancelled",
+    };
+    let _ = writeln!(out, "{branch}{} [{state}] created at {}", task.name(), task.location());
+    let children: Vec<&TaskInfo> = tasks.iter().filter(|child| child.parent() == Some(task.id())).collect();
+    for (i, child) in children.iter().enumerate() {
+        write_subtree(out, tasks, child, &child_prefix, Some(i + 1 == children.len()));
+    }
+}

@@ -1,0 +1,107 @@
+//! Debug mode and task dumps.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use corio::ExceptionContext;
+
+fn capture() -> Rc<RefCell<Vec<ExceptionContext>>> {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let sink = seen.clone();
+    corio::set_exception_handler(Some(Rc::new(move |ctx: &ExceptionContext| {
+        sink.borrow_mut().push(ctx.clone())
+    })));
+    seen
+}
+
+#[test]
+fn a_slow_task_step_is_reported_with_the_tasks_name() {
+    let mut runner = corio::Runner::builder()
+        .debug(true)
+        .slow_callback_duration(Duration::from_millis(10))
+        .build()
+        .unwrap();
+    let reports = runner.run(async {
+        let seen = capture();
+        let slow = corio::create_task_named("hog", async { std::thread::sleep(Duration::from_millis(50)) });
+        let quick = corio::create_task_named("polite", async {});
+        slow.await.unwrap();
+        quick.await.unwrap();
+        let reports = seen.borrow().clone();
+        reports
+    });
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    let seconds: f64 = reports[0]
+        .message
+        .strip_prefix("Executing <Task name='hog'> took ")
+        .and_then(|rest| rest.strip_suffix(" seconds"))
+        .and_then(|number| number.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected report: {}", reports[0].message));
+    assert!(seconds >= 0.05, "{seconds}");
+    assert_eq!(reports[0].task.as_deref(), Some("hog"));
+}
+
+#[test]
+fn without_debug_mode_nothing_is_timed() {
+    let mut runner = corio::Runner::builder().slow_callback_duration(Duration::ZERO).build().unwrap();
+    let reports = runner.run(async {
+        let seen = capture();
+        corio::call_soon(|| std::thread::sleep(Duration::from_millis(5)));
+        corio::yield_now().await;
+        let reports = seen.borrow().len();
+        reports
+    });
+    assert_eq!(reports, 0);
+}
+
+#[test]
+fn tasks_still_pending_at_close_are_listed_in_debug_mode() {
+    let event_loop = corio::EventLoop::new().unwrap();
+    event_loop.set_debug(true);
+    assert!(event_loop.get_debug());
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let sink = seen.clone();
+    event_loop.set_exception_handler(Some(Rc::new(move |ctx: &ExceptionContext| {
+        sink.borrow_mut().push(ctx.clone())
+    })));
+    event_loop.run_until_complete(async {
+        corio::create_task_named("forgotten", std::future::pending::<()>());
+        corio::yield_now().await;
+    });
+    event_loop.close();
+    let seen = seen.borrow();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].message, "Task was destroyed but it is pending!");
+    assert_eq!(seen[0].task.as_deref(), Some("forgotten"));
+    assert!(seen[0].task_location.unwrap().file().ends_with("testing_debug.rs"));
+}
+
+#[test]
+fn the_task_tree_shows_who_created_whom() {
+    let tree = corio::run(async {
+        let parent = corio::create_task_named("parent", async {
+            let _child = corio::create_task_named("child", std::future::pending::<()>());
+            let _sibling = corio::create_task_named("sibling", std::future::pending::<()>());
+            std::future::pending::<()>().await
+        });
+        corio::create_task_named("loner", std::future::pending::<()>());
+        corio::yield_now().await;
+        corio::yield_now().await;
+        let tree = corio::task_tree();
+        parent.cancel();
+        tree
+    });
+    let shape: Vec<String> =
+        tree.lines().map(|line| line.split(" created at ").next().unwrap().to_owned()).collect();
+    assert_eq!(
+        shape,
+        [
+            "Task-1 [running]",
+            "├── parent [pending]",
+            "│   ├── child [pending]",
+            "│   └── sibling [pending]",
+            "└── loner [pending]",
+        ]
+    );
+}
