@@ -139,8 +139,8 @@ impl Builder {
     /// Debug mode (asyncio's `debug=True`; on by default if `CORIO_DEBUG=1`
     /// is set): a callback or task step slower than
     /// [`slow_callback_duration`](Builder::slow_callback_duration) is
-    /// reported to the exception handler ("Executing <Task name='…'> took
-    /// 0.150 seconds"), and so is every task still pending when the loop
+    /// reported to the exception handler (`Executing <Task name='…'> took
+    /// 0.150 seconds`), and so is every task still pending when the loop
     /// closes ("Task was destroyed but it is pending!"), with its name and
     /// creation site. Panics nobody retrieves are reported in any mode.
     pub fn debug(mut self, enabled: bool) -> Builder {
