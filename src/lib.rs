@@ -209,7 +209,9 @@ pub mod __private {
 pub use crate::task::gather::{gather, try_gather};
 pub use crate::task::group::{TaskGroup, TaskGroupError};
 pub use crate::task::handle::Task;
-pub use crate::task::info::{all_tasks, current_task, dump_tasks, task_tree, TaskId, TaskInfo, TaskState};
+pub use crate::task::info::{
+    all_tasks, current_task, dump_tasks, task_tree, TaskId, TaskInfo, TaskState, WaitingOn,
+};
 #[doc(alias = "create_future")]
 #[doc(alias = "Future")]
 pub use crate::task::promise::{promise, Promise, Resolver};

@@ -105,3 +105,45 @@ fn the_task_tree_shows_who_created_whom() {
         ]
     );
 }
+
+#[test]
+fn each_task_says_what_it_waits_on() {
+    use corio::WaitingOn;
+    use std::collections::HashMap;
+
+    corio::run(async {
+        let lock = Rc::new(corio::Lock::new());
+        let guard = lock.clone().lock_owned().await;
+        let queue = corio::Queue::<u8>::new(0);
+        let event = Rc::new(corio::Event::new());
+        let sleeper = corio::create_task_named("sleeper", corio::sleep(Duration::from_secs(60)));
+        let locker = {
+            let lock = lock.clone();
+            corio::create_task_named("locker", async move { drop(lock.lock().await) })
+        };
+        let getter = {
+            let queue = queue.clone();
+            corio::create_task_named("getter", async move { queue.get().await.ok() })
+        };
+        let waiter = {
+            let event = event.clone();
+            corio::create_task_named("waiter", async move { event.wait().await })
+        };
+        corio::yield_now().await;
+        let waiting: HashMap<String, Option<WaitingOn>> =
+            corio::all_tasks().into_iter().map(|t| (t.name().to_owned(), t.waiting_on())).collect();
+        assert_eq!(waiting["sleeper"], Some(WaitingOn::Sleep));
+        assert_eq!(waiting["locker"], Some(WaitingOn::Lock));
+        assert_eq!(waiting["getter"], Some(WaitingOn::QueueGet));
+        assert_eq!(waiting["waiter"], Some(WaitingOn::Event));
+        assert_eq!(waiting["Task-1"], None, "the main task is running");
+        assert!(corio::task_tree().contains("locker [pending on Lock]"));
+        drop(guard);
+        event.set();
+        queue.put_nowait(1).unwrap();
+        sleeper.cancel();
+        locker.await.unwrap();
+        getter.await.unwrap();
+        waiter.await.unwrap();
+    });
+}

@@ -24,7 +24,7 @@ use crate::error::TaskError;
 use crate::reactor::{Park, Reactor};
 use crate::task::cell::{Header, Schedulable, TaskCell};
 use crate::task::handle::Task;
-use crate::task::info::{TaskId, TaskInfo, TaskState};
+use crate::task::info::{TaskId, TaskInfo, TaskState, WaitingOn};
 use crate::threads::ThreadPool;
 use crate::time::clock::Clock;
 use crate::time::timers::{TimerKey, Timers};
@@ -54,6 +54,7 @@ pub(crate) enum Runnable {
 /// `'static`; it takes part in the FIFO order like a task.
 struct MainTask {
     id: TaskId,
+    waiting_on: Option<WaitingOn>,
     location: &'static Location<'static>,
 }
 
@@ -77,6 +78,8 @@ pub(crate) struct Core {
     /// The id of what `current` names, kept beside it because every spawn
     /// records its parent.
     current_id: Cell<Option<TaskId>>,
+    /// What the task being polled said it waits on, for `task_tree`.
+    waiting: Cell<Option<WaitingOn>>,
     main: RefCell<Option<MainTask>>,
     next_task_id: Cell<u64>,
     next_main_generation: Cell<u64>,
@@ -129,6 +132,7 @@ impl Core {
             tasks: RefCell::new(Slab::new()),
             current: Cell::new(Current::Nothing),
             current_id: Cell::new(None),
+            waiting: Cell::new(None),
             main: RefCell::new(None),
             next_task_id: Cell::new(1),
             next_main_generation: Cell::new(1),
@@ -253,7 +257,19 @@ impl Core {
     /// returns what ran before, for [`leave`](Core::leave).
     #[inline]
     pub(crate) fn enter(&self, current: Current, id: TaskId) -> (Current, Option<TaskId>) {
+        self.waiting.set(None);
         (self.current.replace(current), self.current_id.replace(Some(id)))
+    }
+
+    #[inline]
+    pub(crate) fn note_waiting(&self, what: WaitingOn) {
+        self.waiting.set(Some(what));
+    }
+
+    /// What the task just polled said it waits on.
+    #[inline]
+    pub(crate) fn take_waiting(&self) -> Option<WaitingOn> {
+        self.waiting.take()
     }
 
     #[inline]
@@ -290,7 +306,11 @@ impl Core {
     fn main_info(&self, state: TaskState) -> Option<TaskInfo> {
         let main = self.main.borrow();
         let main = main.as_ref()?;
-        Some(TaskInfo::new(main.id, format!("Task-{}", main.id), state, main.location, None))
+        let waiting_on = if state == TaskState::Pending { main.waiting_on } else { None };
+        Some(
+            TaskInfo::new(main.id, format!("Task-{}", main.id), state, main.location, None)
+                .with_waiting_on(waiting_on),
+        )
     }
 
     pub(crate) fn thread_pool(&self) -> &ThreadPool {
@@ -534,7 +554,7 @@ impl Core {
         self.next_main_generation.set(generation + 1);
         let id = TaskId(self.next_task_id.get());
         self.next_task_id.set(id.0 + 1);
-        *self.main.borrow_mut() = Some(MainTask { id, location: Location::caller() });
+        *self.main.borrow_mut() = Some(MainTask { id, location: Location::caller(), waiting_on: None });
 
         let main_waker = Arc::new(super::main_waker::MainWaker::new(self.id(), generation));
         let waker = Waker::from(main_waker.clone());
@@ -551,7 +571,11 @@ impl Core {
             let poll = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)));
             self.leave(previous);
             match poll {
-                Ok(std::task::Poll::Pending) => {}
+                Ok(std::task::Poll::Pending) => {
+                    if let Some(main) = self.main.borrow_mut().as_mut() {
+                        main.waiting_on = self.take_waiting();
+                    }
+                }
                 Ok(std::task::Poll::Ready(value)) => output = Some(Ok(value)),
                 Err(payload) => output = Some(Err(payload)),
             }

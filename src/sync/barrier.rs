@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::error::BrokenBarrierError;
+use crate::task::info::{note_waiting, WaitingOn};
 use crate::util::wait_queue::{WaitQueue, Waiter};
 
 /// Makes `parties` tasks wait for each other: `asyncio.Barrier`.
@@ -140,7 +141,11 @@ impl Future for BarrierWait<'_> {
             self.index = index;
         }
         let index = self.index;
-        self.waiter.poll(cx).map(|result| result.map(|()| index))
+        let poll = self.waiter.poll(cx).map(|result| result.map(|()| index));
+        if poll.is_pending() {
+            note_waiting(WaitingOn::Barrier);
+        }
+        poll
     }
 }
 

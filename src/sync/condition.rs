@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::lock::{Acquire, Lock, LockGuard};
+use crate::task::info::{note_waiting, WaitingOn};
 use crate::util::wait_queue::{WaitQueue, Waiter};
 
 /// A condition variable for tasks: `asyncio.Condition`.
@@ -147,6 +148,9 @@ impl Future for Notified<'_> {
         let poll = self.waiter.poll(cx);
         // Registered first, released second: a notify in between reaches us.
         self.guard = None;
+        if poll.is_pending() {
+            note_waiting(WaitingOn::Condition);
+        }
         poll
     }
 }

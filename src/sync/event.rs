@@ -6,6 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use crate::task::info::{note_waiting, WaitingOn};
 use crate::util::wait_queue::{WaitQueue, Waiter};
 
 /// A flag tasks can wait for: `asyncio.Event`.
@@ -92,7 +93,11 @@ impl Future for EventWait<'_> {
         if !self.waiter.is_registered() && self.event.is_set() {
             return Poll::Ready(());
         }
-        self.waiter.poll(cx)
+        let poll = self.waiter.poll(cx);
+        if poll.is_pending() {
+            note_waiting(WaitingOn::Event);
+        }
+        poll
     }
 }
 

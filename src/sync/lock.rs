@@ -7,6 +7,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::semaphore::{Semaphore, SemaphoreAcquire, SemaphorePermit};
+use crate::task::info::{note_waiting, WaitingOn};
 
 /// A mutual-exclusion lock for tasks: `asyncio.Lock`.
 ///
@@ -121,7 +122,11 @@ impl<'a> Future for Acquire<'a> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<LockGuard<'a>> {
         let lock = self.lock;
-        Pin::new(&mut self.acquire).poll(cx).map(|permit| LockGuard { lock, _permit: permit })
+        let poll = Pin::new(&mut self.acquire).poll(cx).map(|permit| LockGuard { lock, _permit: permit });
+        if poll.is_pending() {
+            note_waiting(WaitingOn::Lock);
+        }
+        poll
     }
 }
 

@@ -22,6 +22,7 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 
 use crate::error::{GetError, PutError, ValueError};
+use crate::task::info::{note_waiting, WaitingOn};
 use crate::util::wait_queue::{WaitQueue, WaiterKey};
 
 /// Where a queue keeps its items: which one comes out first.
@@ -317,7 +318,14 @@ impl<S: Storage> AnyQueue<S> {
             return;
         }
         let mut waiter = crate::util::wait_queue::Waiter::new(&shared.joiners);
-        std::future::poll_fn(|cx| waiter.poll(cx)).await;
+        std::future::poll_fn(|cx| {
+            let poll = waiter.poll(cx);
+            if poll.is_pending() {
+                note_waiting(WaitingOn::QueueJoin);
+            }
+            poll
+        })
+        .await;
     }
 
     /// Shuts the queue down: every later put fails with
@@ -423,10 +431,14 @@ impl<S: Storage> Shared<S> {
                     }
                 }
                 *key = Some(self.getters.register(cx.waker()));
+                note_waiting(WaitingOn::QueueGet);
                 Poll::Pending
             }
             Some(registered) => {
-                let handed = std::task::ready!(self.getters.poll(registered, cx));
+                let Poll::Ready(handed) = self.getters.poll(registered, cx) else {
+                    note_waiting(WaitingOn::QueueGet);
+                    return Poll::Pending;
+                };
                 *key = None;
                 Poll::Ready(handed.ok_or(GetError::ShutDown))
             }
@@ -465,6 +477,7 @@ impl<S: Storage> Future for Put<'_, S> {
                 Err(PutError::Full(item)) => {
                     self.item = Some(item);
                     self.key = Some(queue.putters.register(cx.waker()));
+                    note_waiting(WaitingOn::QueuePut);
                     Poll::Pending
                 }
                 done => Poll::Ready(done),
@@ -473,6 +486,7 @@ impl<S: Storage> Future for Put<'_, S> {
         match queue.putters.poll(key, cx) {
             Poll::Pending => {
                 self.item = Some(item);
+                note_waiting(WaitingOn::QueuePut);
                 Poll::Pending
             }
             Poll::Ready(room) => {

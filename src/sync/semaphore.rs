@@ -8,6 +8,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::error::ValueError;
+use crate::task::info::{note_waiting, WaitingOn};
 use crate::util::wait_queue::{WaitQueue, Waiter};
 
 /// A counter of permits that tasks acquire and release: `asyncio.Semaphore`.
@@ -134,7 +135,10 @@ impl<'a> Future for SemaphoreAcquire<'a> {
                 return Poll::Ready(permit);
             }
         }
-        std::task::ready!(self.waiter.poll(cx));
+        if self.waiter.poll(cx).is_pending() {
+            note_waiting(WaitingOn::Semaphore);
+            return Poll::Pending;
+        }
         // The permit was set aside when this waiter was woken. More may have
         // come free since: pass the wake-up on, as asyncio does.
         sem.wake_next();

@@ -62,7 +62,7 @@ use crate::runtime::core::{Core, Current};
 use crate::runtime::shared::{inject_into, Injected};
 use crate::runtime::{context, Runnable};
 use crate::task::handle::Task;
-use crate::task::info::{TaskId, TaskState};
+use crate::task::info::{TaskId, TaskState, WaitingOn};
 
 /// Where a task is in its life; the `Cell` in [`Header`] holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,9 +93,11 @@ pub(crate) struct Header {
     parent: u64,
     pub(crate) location: &'static Location<'static>,
     lifecycle: Cell<Lifecycle>,
-    cancel_requested: Cell<bool>,
-    /// False once the user's `Task` handle is dropped: the task is detached.
-    handle_alive: Cell<bool>,
+    /// What the task waits on since its last poll, if a corio primitive.
+    waiting_on: Cell<Option<WaitingOn>>,
+    /// [`CANCEL_REQUESTED`] and [`HANDLE_ALIVE`], in one byte so the header
+    /// packs.
+    flags: Cell<u8>,
     name: Cell<Option<Box<str>>>,
     join_waker: Cell<Option<Waker>>,
     /// Where the loop's registry keeps this task while it is alive (32 bits
@@ -103,7 +105,22 @@ pub(crate) struct Header {
     registry_key: Cell<u32>,
 }
 
+/// Cancellation was asked for: the task ends when the loop next reaches it.
+const CANCEL_REQUESTED: u8 = 1;
+/// The user's `Task` handle lives; cleared when it drops (the task is
+/// detached).
+const HANDLE_ALIVE: u8 = 2;
+
 impl Header {
+    fn flag(&self, flag: u8) -> bool {
+        self.flags.get() & flag != 0
+    }
+
+    fn set_flag(&self, flag: u8, on: bool) {
+        let flags = self.flags.get();
+        self.flags.set(if on { flags | flag } else { flags & !flag });
+    }
+
     pub(crate) fn name(&self) -> String {
         let name = self.name.take();
         let text = match &name {
@@ -116,6 +133,10 @@ impl Header {
 
     pub(crate) fn set_name(&self, name: String) {
         self.name.set(Some(name.into_boxed_str()));
+    }
+
+    pub(crate) fn waiting_on(&self) -> Option<WaitingOn> {
+        self.waiting_on.get()
     }
 
     pub(crate) fn lifecycle(&self) -> Lifecycle {
@@ -213,8 +234,8 @@ impl<F: Future + 'static> TaskCell<F> {
                 parent: parent.map_or(0, |parent| parent.0),
                 location,
                 lifecycle: Cell::new(Lifecycle::Idle),
-                cancel_requested: Cell::new(false),
-                handle_alive: Cell::new(true),
+                waiting_on: Cell::new(None),
+                flags: Cell::new(HANDLE_ALIVE),
                 name: Cell::new(name.map(String::into_boxed_str)),
                 join_waker: Cell::new(None),
                 registry_key: Cell::new(u32::MAX),
@@ -253,7 +274,7 @@ impl<F: Future + 'static> TaskCell<F> {
             Err(_) => Lifecycle::Panicked,
         });
         core.unregister_task(header.registry_key());
-        if header.handle_alive.get() {
+        if header.flag(HANDLE_ALIVE) {
             *self.stage.borrow_mut() = Stage::Finished(result);
             if let Some(waker) = header.join_waker.take() {
                 waker.wake();
@@ -285,7 +306,7 @@ impl<F: Future + 'static> Schedulable for TaskCell<F> {
         if header.lifecycle.get() != Lifecycle::Idle {
             return;
         }
-        if header.cancel_requested.get() {
+        if header.flag(CANCEL_REQUESTED) {
             self.finish(core, Err(TaskError::cancelled(Some(header.name()))));
             return;
         }
@@ -295,10 +316,13 @@ impl<F: Future + 'static> Schedulable for TaskCell<F> {
         let poll = catch_unwind(AssertUnwindSafe(|| self.poll_future(&mut Context::from_waker(&waker))));
         core.leave(previous);
         match poll {
-            Ok(Poll::Pending) => header.lifecycle.set(Lifecycle::Idle),
+            Ok(Poll::Pending) => {
+                header.lifecycle.set(Lifecycle::Idle);
+                header.waiting_on.set(core.take_waiting());
+            }
             // As in asyncio's `Task.__step`: a task cancelled during the step
             // in which it returned ends cancelled, and its value is dropped.
-            Ok(Poll::Ready(value)) if header.cancel_requested.get() => {
+            Ok(Poll::Ready(value)) if header.flag(CANCEL_REQUESTED) => {
                 self.finish(core, Err(TaskError::cancelled(Some(header.name()))));
                 drop(value);
             }
@@ -327,6 +351,7 @@ impl<F: Future + 'static> Join<F::Output> for TaskCell<F> {
             _ => cx.waker().clone(),
         };
         self.header.join_waker.set(Some(waker));
+        crate::task::info::note_waiting(WaitingOn::Task);
         Poll::Pending
     }
 
@@ -348,7 +373,7 @@ impl<F: Future + 'static> Join<F::Output> for TaskCell<F> {
     }
 
     fn handle_dropped(&self) {
-        self.header.handle_alive.set(false);
+        self.header.set_flag(HANDLE_ALIVE, false);
         if self.header.is_done() {
             let stage = std::mem::replace(&mut *self.stage.borrow_mut(), Stage::Consumed);
             if let Stage::Finished(result) = stage {
@@ -411,7 +436,8 @@ pub(crate) fn request_cancel(task: Arc<dyn Schedulable>) -> bool {
     if header.is_done() {
         return false;
     }
-    if !header.cancel_requested.replace(true) {
+    if !header.flag(CANCEL_REQUESTED) {
+        header.set_flag(CANCEL_REQUESTED, true);
         schedule(task);
     }
     true
@@ -427,4 +453,13 @@ fn waker_ref<F: Future + 'static>(task: &Arc<TaskCell<F>>) -> ManuallyDrop<Waker
     // by the future go through `Wake` and own their count properly.
     let task = unsafe { Arc::from_raw(Arc::as_ptr(task)) };
     ManuallyDrop::new(Waker::from(task))
+}
+
+#[cfg(test)]
+mod tests {
+    /// The header stays small: every task pays for each byte of it.
+    #[test]
+    fn the_header_packs_its_flags() {
+        assert!(std::mem::size_of::<super::Header>() <= 72, "{}", std::mem::size_of::<super::Header>());
+    }
 }

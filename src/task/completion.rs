@@ -8,6 +8,7 @@ use std::time::Instant;
 use parking_lot::{Condvar, Mutex};
 
 use crate::error::TaskError;
+use crate::task::info::{note_waiting, WaitingOn};
 
 pub(crate) struct Completion<T> {
     state: Mutex<State<T>>,
@@ -77,6 +78,8 @@ impl<T> Completion<T> {
             Some(waker) if waker.will_wake(cx.waker()) => {}
             _ => state.waker = Some(cx.waker().clone()),
         }
+        drop(state);
+        note_waiting(WaitingOn::Promise);
         Poll::Pending
     }
 

@@ -41,6 +41,58 @@ pub enum TaskState {
     Cancelled,
 }
 
+/// What a suspended task waits on, when it waits on a corio primitive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WaitingOn {
+    /// `sleep`, `sleep_until` or a timeout's deadline.
+    Sleep,
+    /// `Lock::lock`.
+    Lock,
+    /// `Semaphore::acquire`.
+    Semaphore,
+    /// `Event::wait`.
+    Event,
+    /// `Condition::wait`.
+    Condition,
+    /// `Barrier::wait`.
+    Barrier,
+    /// `Queue::get`.
+    QueueGet,
+    /// `Queue::put`.
+    QueuePut,
+    /// `Queue::join`.
+    QueueJoin,
+    /// Another task's result.
+    Task,
+    /// A promise, a thread job (`to_thread`) or work on another loop.
+    Promise,
+}
+
+impl fmt::Display for WaitingOn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            WaitingOn::Sleep => "sleep",
+            WaitingOn::Lock => "Lock",
+            WaitingOn::Semaphore => "Semaphore",
+            WaitingOn::Event => "Event",
+            WaitingOn::Condition => "Condition",
+            WaitingOn::Barrier => "Barrier",
+            WaitingOn::QueueGet => "Queue.get",
+            WaitingOn::QueuePut => "Queue.put",
+            WaitingOn::QueueJoin => "Queue.join",
+            WaitingOn::Task => "a task",
+            WaitingOn::Promise => "a promise",
+        })
+    }
+}
+
+/// Notes, for the task being polled, what it is about to wait on; the
+/// loop records it on the task if the poll returns `Pending`.
+pub(crate) fn note_waiting(what: WaitingOn) {
+    context::with_current_borrowed(|core| core.note_waiting(what));
+}
+
 /// A snapshot of one task: what [`current_task`] and [`all_tasks`] return.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskInfo {
@@ -49,6 +101,7 @@ pub struct TaskInfo {
     state: TaskState,
     location: &'static Location<'static>,
     parent: Option<TaskId>,
+    waiting_on: Option<WaitingOn>,
 }
 
 impl TaskInfo {
@@ -59,11 +112,17 @@ impl TaskInfo {
         location: &'static Location<'static>,
         parent: Option<TaskId>,
     ) -> TaskInfo {
-        TaskInfo { id, name, state, location, parent }
+        TaskInfo { id, name, state, location, parent, waiting_on: None }
+    }
+
+    pub(crate) fn with_waiting_on(mut self, waiting_on: Option<WaitingOn>) -> TaskInfo {
+        self.waiting_on = waiting_on;
+        self
     }
 
     pub(crate) fn of(header: &Header) -> TaskInfo {
         TaskInfo::new(header.id, header.name(), header.state(), header.location, header.parent())
+            .with_waiting_on(header.waiting_on())
     }
 
     /// The task's id.
@@ -89,6 +148,11 @@ impl TaskInfo {
     /// The task that created this one, if it was created inside a task.
     pub fn parent(&self) -> Option<TaskId> {
         self.parent
+    }
+
+    /// What the task waits on, if it is suspended on a corio primitive.
+    pub fn waiting_on(&self) -> Option<WaitingOn> {
+        self.waiting_on
     }
 }
 
@@ -131,7 +195,8 @@ pub fn all_tasks() -> Vec<TaskInfo> {
 }
 
 /// Every live task of the running loop as a tree of who created whom, one
-/// line each with name, state and creation site (asyncio 3.14's `pstree`).
+/// line each with name, state (and, for a task suspended on a corio
+/// primitive, what it waits on) and creation site (asyncio 3.14's `pstree`).
 /// A task whose creator has ended is shown at the top level.
 ///
 /// # Examples
@@ -144,6 +209,9 @@ pub fn all_tasks() -> Vec<TaskInfo> {
 ///     let lines: Vec<&str> = tree.lines().collect();
 ///     assert!(lines[0].starts_with("Task-1 [running] created at "));
 ///     assert!(lines[1].starts_with("└── worker [pending] created at "));
+///     let _sleeper = corio::create_task_named("sleeper", corio::sleep(std::time::Duration::from_secs(60)));
+///     corio::yield_now().await;
+///     assert!(corio::task_tree().contains("sleeper [pending on sleep] created at "));
 /// });
 /// ```
 pub fn task_tree() -> String {
@@ -179,7 +247,12 @@ fn write_subtree(out: &mut String, tasks: &[TaskInfo], task: &TaskInfo, prefix: 
         TaskState::Finished => "finished",
         TaskState::Cancelled => "cancelled",
     };
-    let _ = writeln!(out, "{branch}{} [{state}] created at {}", task.name(), task.location());
+    let _ = match task.waiting_on() {
+        Some(what) if task.state() == TaskState::Pending => {
+            writeln!(out, "{branch}{} [{state} on {what}] created at {}", task.name(), task.location())
+        }
+        _ => writeln!(out, "{branch}{} [{state}] created at {}", task.name(), task.location()),
+    };
     let children: Vec<&TaskInfo> = tasks.iter().filter(|child| child.parent() == Some(task.id())).collect();
     for (i, child) in children.iter().enumerate() {
         write_subtree(out, tasks, child, &child_prefix, Some(i + 1 == children.len()));

@@ -6,6 +6,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use crate::runtime::context;
+use crate::task::info::WaitingOn;
 use crate::time::timers::TimerKey;
 
 /// Waits for `delay`: `asyncio.sleep(delay)`.
@@ -146,13 +147,17 @@ impl Future for Sleep {
                     (None, delay) => core.now() + delay.unwrap_or_default(),
                 };
                 let key = core.add_timer(deadline, cx.waker().clone());
+                core.note_waiting(WaitingOn::Sleep);
                 self.deadline = Some(deadline);
                 self.state = State::Armed { loop_id: core.id(), key };
                 Poll::Pending
             }
             State::Armed { loop_id, key, .. } => {
                 let pending = context::with_current(|core| match core {
-                    Some(core) if core.id() == loop_id => core.update_timer(key, cx.waker()),
+                    Some(core) if core.id() == loop_id => {
+                        core.note_waiting(WaitingOn::Sleep);
+                        core.update_timer(key, cx.waker())
+                    }
                     _ => panic!("a `Sleep` was polled outside the event loop it was first polled on"),
                 });
                 if pending {
