@@ -87,7 +87,8 @@ async fn the_crawler_prints_what_cpython_prints() {
     for url in ["a", "b", "c"] {
         crawl.queue.put_nowait(url).unwrap();
     }
-    let workers: Vec<_> = (0..3).map(|i| corio::create_task(worker(format!("w{i}"), crawl.clone()))).collect();
+    let workers: Vec<_> =
+        (0..3).map(|i| corio::create_task(worker(format!("w{i}"), crawl.clone()))).collect();
     crawl.queue.join().await;
     for worker in &workers {
         worker.cancel();
@@ -98,7 +99,8 @@ async fn the_crawler_prints_what_cpython_prints() {
     let results: Vec<String> =
         crawl.results.borrow().iter().map(|(url, value)| format!("('{url}', {value})")).collect();
     printed.push(format!("[{}]", results.join(", ")));
-    let expected = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/asyncio/crawler.expected"))
-        .unwrap();
+    let expected =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/asyncio/crawler.expected"))
+            .unwrap();
     assert_eq!(printed, expected.lines().collect::<Vec<_>>());
 }
