@@ -14,7 +14,7 @@
 mod support;
 
 use std::cell::Cell;
-use std::future::{poll_fn, Future};
+use std::future::Future;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 use std::time::Duration;
@@ -26,16 +26,33 @@ const FUTURES: usize = 100_000;
 const TIMEOUTS: u64 = 1_000_000;
 
 /// A future that waits until it is woken from outside, once.
-fn woken_once(slot: Rc<Cell<Option<Waker>>>) -> impl Future<Output = u32> {
-    let mut registered = false;
-    poll_fn(move |cx| {
-        if registered {
+struct WokenOnce {
+    slot: Rc<Cell<Option<Waker>>>,
+    registered: bool,
+}
+
+impl Future for WokenOnce {
+    type Output = u32;
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<u32> {
+        if self.registered {
             return Poll::Ready(1);
         }
-        registered = true;
-        slot.set(Some(cx.waker().clone()));
+        self.registered = true;
+        self.slot.set(Some(cx.waker().clone()));
         Poll::Pending
-    })
+    }
+}
+
+/// `FUTURES` futures woken in a random order, awaited with `join` on
+/// corio's loop; returns how many outputs came back.
+async fn random_wakes<F: Future<Output = Vec<u32>>>(join: impl FnOnce(Vec<WokenOnce>) -> F) -> usize {
+    let waker = RandomWaker::new();
+    let futures =
+        waker.slots.iter().map(|slot| WokenOnce { slot: slot.clone(), registered: false }).collect();
+    let task = corio::create_task(waker.wake_all(|| Box::pin(corio::yield_now())));
+    let outputs = join(futures).await;
+    task.await.unwrap();
+    outputs.len()
 }
 
 /// The wakers of `FUTURES` futures, woken 1 000 per turn in a fixed
@@ -97,29 +114,11 @@ fn bench_random_wakes(c: &mut Criterion) {
     group.sample_size(10).throughput(Throughput::Elements(FUTURES as u64));
     group.bench_function("corio_gather", |b| {
         let mut runner = corio::Runner::new();
-        b.iter(|| {
-            runner.run(async {
-                let waker = RandomWaker::new();
-                let futures: Vec<_> = waker.slots.iter().map(|slot| woken_once(slot.clone())).collect();
-                let task = corio::create_task(waker.wake_all(|| Box::pin(corio::yield_now())));
-                let outputs = corio::gather(futures).await;
-                task.await.unwrap();
-                outputs.len()
-            })
-        })
+        b.iter(|| runner.run(random_wakes(corio::gather)))
     });
     group.bench_function("join_all", |b| {
         let mut runner = corio::Runner::new();
-        b.iter(|| {
-            runner.run(async {
-                let waker = RandomWaker::new();
-                let futures: Vec<_> = waker.slots.iter().map(|slot| woken_once(slot.clone())).collect();
-                let task = corio::create_task(waker.wake_all(|| Box::pin(corio::yield_now())));
-                let outputs = futures::future::join_all(futures).await;
-                task.await.unwrap();
-                outputs.len()
-            })
-        })
+        b.iter(|| runner.run(random_wakes(futures::future::join_all)))
     });
     group.bench_function("tokio_joinset", |b| {
         let runtime = support::tokio_runtime();
@@ -129,7 +128,7 @@ fn bench_random_wakes(c: &mut Criterion) {
                 let waker = RandomWaker::new();
                 let mut set = tokio::task::JoinSet::new();
                 for slot in &waker.slots {
-                    set.spawn_local(woken_once(slot.clone()));
+                    set.spawn_local(WokenOnce { slot: slot.clone(), registered: false });
                 }
                 // JoinSet tasks first run when this task yields.
                 tokio::task::yield_now().await;

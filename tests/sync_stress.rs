@@ -41,35 +41,52 @@ async fn chaos<T: 'static>(rng: Rng, tasks: Rc<Vec<corio::Task<T>>>, cancellatio
     }
 }
 
+/// Waits until every task has ended.
+async fn all_done<T: 'static>(tasks: &[corio::Task<T>]) {
+    for task in tasks {
+        while !task.done() {
+            corio::yield_now().await;
+        }
+    }
+}
+
+/// 40 tasks each take a guard five times with `take`, holding it across a
+/// few turns, while a chaos task cancels them; asserts that never more than
+/// `max_holders` hold one at once.
+async fn hold_under_chaos<G: 'static, F: std::future::Future<Output = G> + 'static>(
+    seed: u64,
+    max_holders: usize,
+    take: impl Fn() -> F + Clone + 'static,
+) {
+    let rng = Rng::new(seed);
+    let holders = Rc::new(Cell::new(0));
+    let tasks: Rc<Vec<_>> = Rc::new(
+        (0..40)
+            .map(|_| {
+                let (take, holders, rng) = (take.clone(), holders.clone(), rng.clone());
+                corio::create_task(async move {
+                    for _ in 0..5 {
+                        let _guard = take().await;
+                        holders.set(holders.get() + 1);
+                        assert!(holders.get() <= max_holders, "too many holders (seed {seed})");
+                        yield_a_few(&rng).await;
+                        holders.set(holders.get() - 1);
+                    }
+                })
+            })
+            .collect(),
+    );
+    chaos(rng, tasks.clone(), 15).await;
+    all_done(&tasks).await;
+}
+
 #[test]
 fn a_lock_never_has_two_holders() {
     for seed in 0..30 {
         corio::run(async move {
-            let rng = Rng::new(seed);
             let lock = Rc::new(corio::Lock::new());
-            let holders = Rc::new(Cell::new(0));
-            let tasks: Rc<Vec<_>> = Rc::new(
-                (0..40)
-                    .map(|_| {
-                        let (lock, holders, rng) = (lock.clone(), holders.clone(), rng.clone());
-                        corio::create_task(async move {
-                            for _ in 0..5 {
-                                let _guard = lock.lock().await;
-                                holders.set(holders.get() + 1);
-                                assert_eq!(holders.get(), 1, "two holders (seed {seed})");
-                                yield_a_few(&rng).await;
-                                holders.set(holders.get() - 1);
-                            }
-                        })
-                    })
-                    .collect(),
-            );
-            chaos(rng, tasks.clone(), 15).await;
-            for task in tasks.iter() {
-                while !task.done() {
-                    corio::yield_now().await;
-                }
-            }
+            let shared = lock.clone();
+            hold_under_chaos(seed, 1, move || shared.clone().lock_owned()).await;
             assert!(!lock.locked(), "seed {seed}");
             assert!(lock.try_lock().is_some(), "no waiter left behind (seed {seed})");
         });
@@ -80,31 +97,9 @@ fn a_lock_never_has_two_holders() {
 fn a_semaphore_conserves_its_permits() {
     for seed in 0..30 {
         corio::run(async move {
-            let rng = Rng::new(seed);
             let sem = Rc::new(corio::Semaphore::new(3));
-            let holders = Rc::new(Cell::new(0));
-            let tasks: Rc<Vec<_>> = Rc::new(
-                (0..40)
-                    .map(|_| {
-                        let (sem, holders, rng) = (sem.clone(), holders.clone(), rng.clone());
-                        corio::create_task(async move {
-                            for _ in 0..5 {
-                                let _permit = sem.acquire().await;
-                                holders.set(holders.get() + 1);
-                                assert!(holders.get() <= 3, "too many holders (seed {seed})");
-                                yield_a_few(&rng).await;
-                                holders.set(holders.get() - 1);
-                            }
-                        })
-                    })
-                    .collect(),
-            );
-            chaos(rng, tasks.clone(), 15).await;
-            for task in tasks.iter() {
-                while !task.done() {
-                    corio::yield_now().await;
-                }
-            }
+            let shared = sem.clone();
+            hold_under_chaos(seed, 3, move || shared.clone().acquire_owned()).await;
             assert_eq!(sem.available_permits(), 3, "seed {seed}");
         });
     }
@@ -154,11 +149,7 @@ fn a_queue_delivers_every_item_exactly_once() {
             while let Ok(item) = queue.get().await {
                 received.borrow_mut().push(item);
             }
-            for task in tasks.iter() {
-                while !task.done() {
-                    corio::yield_now().await;
-                }
-            }
+            all_done(&tasks).await;
             let mut received = received.take();
             let unique: HashSet<_> = received.iter().copied().collect();
             assert_eq!(unique.len(), received.len(), "an item came out twice (seed {seed})");

@@ -3,20 +3,10 @@
 
 mod support;
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use corio::ExceptionContext;
-use support::Log;
-
-fn capture_exceptions() -> Rc<RefCell<Vec<ExceptionContext>>> {
-    let seen = Rc::new(RefCell::new(Vec::new()));
-    let sink = seen.clone();
-    corio::set_exception_handler(Some(Rc::new(move |ctx: &ExceptionContext| {
-        sink.borrow_mut().push(ctx.clone())
-    })));
-    seen
-}
+use support::{capture_exceptions, Log};
 
 #[test]
 fn a_panicking_task_hands_the_panic_to_its_awaiter() {

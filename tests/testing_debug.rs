@@ -1,19 +1,13 @@
 //! Debug mode and task dumps.
 
+mod support;
+
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
 use corio::ExceptionContext;
-
-fn capture() -> Rc<RefCell<Vec<ExceptionContext>>> {
-    let seen = Rc::new(RefCell::new(Vec::new()));
-    let sink = seen.clone();
-    corio::set_exception_handler(Some(Rc::new(move |ctx: &ExceptionContext| {
-        sink.borrow_mut().push(ctx.clone())
-    })));
-    seen
-}
+use support::capture_exceptions;
 
 #[test]
 fn a_slow_task_step_is_reported_with_the_tasks_name() {
@@ -23,7 +17,7 @@ fn a_slow_task_step_is_reported_with_the_tasks_name() {
         .build()
         .unwrap();
     let reports = runner.run(async {
-        let seen = capture();
+        let seen = capture_exceptions();
         let slow = corio::create_task_named("hog", async { std::thread::sleep(Duration::from_millis(50)) });
         let quick = corio::create_task_named("polite", async {});
         slow.await.unwrap();
@@ -46,7 +40,7 @@ fn a_slow_task_step_is_reported_with_the_tasks_name() {
 fn without_debug_mode_nothing_is_timed() {
     let mut runner = corio::Runner::builder().slow_callback_duration(Duration::ZERO).build().unwrap();
     let reports = runner.run(async {
-        let seen = capture();
+        let seen = capture_exceptions();
         corio::call_soon(|| std::thread::sleep(Duration::from_millis(5)));
         corio::yield_now().await;
         let reports = seen.borrow().len();

@@ -93,3 +93,14 @@ impl Drop for Finally {
         self.0.push(format!("{}-finally", self.1));
     }
 }
+
+/// Installs an exception handler on the running loop that keeps every
+/// context it is given.
+pub fn capture_exceptions() -> Rc<RefCell<Vec<corio::ExceptionContext>>> {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let sink = seen.clone();
+    corio::set_exception_handler(Some(Rc::new(move |ctx: &corio::ExceptionContext| {
+        sink.borrow_mut().push(ctx.clone())
+    })));
+    seen
+}
