@@ -49,6 +49,7 @@
 //! | `asyncio.Lock`, `Event`, `Condition` | [`Lock`], [`Event`], [`Condition`] |
 //! | `asyncio.Semaphore`, `BoundedSemaphore`, `Barrier` | [`Semaphore`], [`BoundedSemaphore`], [`Barrier`] |
 //! | `asyncio.Queue`, `PriorityQueue`, `LifoQueue` | [`Queue`], [`PriorityQueue`], [`LifoQueue`] |
+//! | `IsolatedAsyncioTestCase`, `loop.set_debug` | [`macro@test`], [`Builder::virtual_time`], [`Builder::shuffle`], [`Builder::debug`] |
 //!
 //! `docs/porting.md` in the repository has the full table, side by side.
 //!
