@@ -82,6 +82,7 @@
 //! `Send + Sync`, and one fired after its loop closed does nothing.
 
 mod error;
+mod net;
 mod reactor;
 mod runtime;
 mod sync;
@@ -94,6 +95,8 @@ mod util;
 pub use crate::error::{
     BrokenBarrierError, GetError, LoopClosedError, PutError, TaskError, TimeoutError, ValueError,
 };
+pub use crate::net::tcp::{TcpListener, TcpStream};
+pub use crate::net::udp::UdpSocket;
 pub use crate::runtime::callback::{Handle, TimerHandle};
 #[doc(alias = "get_event_loop")]
 pub use crate::runtime::event_loop::EventLoop;

@@ -1,9 +1,11 @@
-//! The reactor: mio's `Poll`, the cross-thread `mio::Waker`, and a timerfd.
+//! The reactor: mio's `Poll`, the cross-thread `mio::Waker`, a timerfd, and
+//! the registered I/O sources.
 //!
 //! The reactor parks the loop's thread until an event, a deadline or a
 //! wake-up from another thread arrives. It knows nothing of tasks: it is told
-//! how long it may wait, and reports what it saw.
+//! how long it may wait, and hands back the wakers the events release.
 
+pub(crate) mod sources;
 mod timerfd;
 
 use std::io;
@@ -12,6 +14,9 @@ use std::time::{Duration, Instant};
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
 
+use std::task::{Context, Poll as TaskPoll, Waker};
+
+use self::sources::{Direction, ReadyAt, SourceKey, Sources};
 use self::timerfd::TimerFd;
 
 const WAKER: Token = Token(usize::MAX);
@@ -35,6 +40,7 @@ pub(crate) struct Reactor {
     timer: TimerFd,
     /// The deadline the timerfd is armed for, to skip re-arming it.
     armed: Option<Instant>,
+    sources: Sources,
 }
 
 impl Reactor {
@@ -48,14 +54,19 @@ impl Reactor {
             TIMER,
             Interest::READABLE,
         )?;
-        let reactor = Reactor { poll, events: Events::with_capacity(256), timer, armed: None };
+        let reactor = Reactor {
+            poll,
+            events: Events::with_capacity(256),
+            timer,
+            armed: None,
+            sources: Sources::default(),
+        };
         Ok((reactor, waker))
     }
 
-    /// Waits for events as `park` allows; `now` is the loop clock's reading.
-    ///
-    /// Returns true if the deadline passed or anything else happened.
-    pub(crate) fn turn(&mut self, park: Park, now: Instant) -> io::Result<()> {
+    /// Waits for events as `park` allows (`now` is the loop clock's
+    /// reading), and collects in `wakers` those the events release.
+    pub(crate) fn turn(&mut self, park: Park, now: Instant, wakers: &mut Vec<Waker>) -> io::Result<()> {
         let timeout = match park {
             Park::No => Some(Duration::ZERO),
             Park::Forever => None,
@@ -74,11 +85,53 @@ impl Reactor {
             Err(err) => return Err(err),
         }
         for event in &self.events {
-            if event.token() == TIMER {
-                self.timer.clear();
-                self.armed = None;
+            match event.token() {
+                TIMER => {
+                    self.timer.clear();
+                    self.armed = None;
+                }
+                WAKER => {}
+                token => {
+                    // Errors and hang-ups wake both directions: the next
+                    // syscall reports them.
+                    let failed = event.is_error();
+                    let readable = event.is_readable() || event.is_read_closed() || failed;
+                    let writable = event.is_writable() || event.is_write_closed() || failed;
+                    self.sources.dispatch(token, readable, writable, wakers);
+                }
             }
         }
         Ok(())
+    }
+
+    /// Registers `source`, edge-triggered, for both directions.
+    pub(crate) fn register(&mut self, source: &mut impl mio::event::Source) -> io::Result<SourceKey> {
+        let key = self.sources.insert();
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        if let Err(err) = self.poll.registry().register(source, key.token(), interest) {
+            self.sources.remove(key);
+            return Err(err);
+        }
+        Ok(key)
+    }
+
+    /// Deregisters `source`; returns the wakers still waiting on it.
+    pub(crate) fn deregister(&mut self, source: &mut impl mio::event::Source, key: SourceKey) -> Vec<Waker> {
+        // The fd closes right after; a failure here changes nothing.
+        let _ = self.poll.registry().deregister(source);
+        self.sources.remove(key)
+    }
+
+    pub(crate) fn poll_ready(
+        &mut self,
+        key: SourceKey,
+        direction: Direction,
+        cx: &mut Context<'_>,
+    ) -> TaskPoll<ReadyAt> {
+        self.sources.poll_ready(key, direction, cx)
+    }
+
+    pub(crate) fn clear_ready(&mut self, key: SourceKey, direction: Direction, seen: ReadyAt) {
+        self.sources.clear(key, direction, seen);
     }
 }

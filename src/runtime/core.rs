@@ -430,11 +430,20 @@ impl Core {
 
     fn turn_reactor(&self, park: Park) {
         let now = self.clock.now();
-        if let Err(err) = self.reactor.borrow_mut().turn(park, now) {
+        let mut wakers = Vec::new();
+        if let Err(err) = self.reactor.borrow_mut().turn(park, now, &mut wakers) {
             panic!("the event loop's reactor failed: {err}");
         }
+        // Woken once the reactor is no longer borrowed.
+        wakers.into_iter().for_each(Waker::wake);
         self.turns_without_io.set(0);
         self.take_injected();
+    }
+
+    /// The reactor, for registering and polling I/O sources. Never borrow
+    /// it across user code.
+    pub(crate) fn reactor(&self) -> &RefCell<Reactor> {
+        &self.reactor
     }
 
     /// Moves a virtual clock forward by `by` and queues the timers now due,

@@ -1,0 +1,87 @@
+//! A source registered with the running loop's reactor: what every corio
+//! socket is built on.
+
+use std::fmt;
+use std::io;
+use std::rc::{Rc, Weak};
+use std::task::{Context, Poll, Waker};
+
+use crate::reactor::sources::{Direction, SourceKey};
+use crate::runtime::context;
+use crate::runtime::core::Core;
+
+/// `source`, registered with the loop it was made on. Dropping it
+/// deregisters the source (and wakes whoever waited on it).
+pub(crate) struct Io<S: mio::event::Source> {
+    source: S,
+    key: SourceKey,
+    core: Weak<Core>,
+}
+
+impl<S: mio::event::Source> Io<S> {
+    /// Registers `source` with the running loop.
+    ///
+    /// # Errors
+    ///
+    /// Fails outside a running loop, or if epoll refuses the source.
+    pub(crate) fn new(mut source: S) -> io::Result<Io<S>> {
+        let core = context::current().ok_or_else(no_running_loop)?;
+        let key = core.reactor().borrow_mut().register(&mut source)?;
+        Ok(Io { source, key, core: Rc::downgrade(&core) })
+    }
+
+    pub(crate) fn get_ref(&self) -> &S {
+        &self.source
+    }
+
+    /// Runs `op` (one non-blocking syscall) when the direction may be
+    /// ready: at once the first time, and after each readiness event
+    /// following a `WouldBlock`.
+    ///
+    /// # Errors
+    ///
+    /// What `op` returns, or an error if the loop is closed.
+    pub(crate) fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        let Some(core) = self.core.upgrade().filter(|core| !core.is_closed()) else {
+            return Poll::Ready(Err(loop_closed()));
+        };
+        loop {
+            let seen = std::task::ready!(core.reactor().borrow_mut().poll_ready(self.key, direction, cx));
+            match op(&self.source) {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    core.reactor().borrow_mut().clear_ready(self.key, direction, seen);
+                }
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+}
+
+impl<S: mio::event::Source> Drop for Io<S> {
+    fn drop(&mut self) {
+        if let Some(core) = self.core.upgrade() {
+            let wakers = core.reactor().borrow_mut().deregister(&mut self.source, self.key);
+            wakers.into_iter().for_each(Waker::wake);
+        }
+    }
+}
+
+impl<S: mio::event::Source + fmt::Debug> fmt::Debug for Io<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.source.fmt(f)
+    }
+}
+
+fn no_running_loop() -> io::Error {
+    io::Error::other("no running event loop")
+}
+
+/// The error of a socket used after its loop closed.
+pub(crate) fn loop_closed() -> io::Error {
+    io::Error::new(io::ErrorKind::NotConnected, crate::error::LoopClosedError(()))
+}

@@ -1,0 +1,257 @@
+//! `TcpListener` and `TcpStream`.
+
+use std::fmt;
+use std::future::poll_fn;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+
+use super::io::Io;
+use crate::reactor::sources::Direction;
+
+/// A TCP socket listening for connections, on the running loop.
+///
+/// # Examples
+///
+/// ```
+/// corio::run(async {
+///     let listener = corio::TcpListener::bind("127.0.0.1:0").unwrap();
+///     let addr = listener.local_addr().unwrap();
+///     let client = corio::create_task(async move {
+///         let mut stream = corio::TcpStream::connect(addr).await.unwrap();
+///         stream.write_all(b"ping").await.unwrap();
+///     });
+///     let (mut conn, _peer) = listener.accept().await.unwrap();
+///     let mut buf = [0; 4];
+///     conn.read_exact(&mut buf).await.unwrap();
+///     assert_eq!(&buf, b"ping");
+///     client.await.unwrap();
+/// });
+/// ```
+pub struct TcpListener {
+    io: Io<mio::net::TcpListener>,
+}
+
+impl TcpListener {
+    /// Binds to `addr` and listens, with `SO_REUSEADDR` set as asyncio sets
+    /// it.
+    ///
+    /// # Errors
+    ///
+    /// Fails if the address cannot be bound, or outside a running loop.
+    pub fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        TcpListener::from_std(std::net::TcpListener::bind(addr)?)
+    }
+
+    /// Takes over a listener made by the standard library.
+    ///
+    /// # Errors
+    ///
+    /// Fails outside a running loop, or if it cannot be made non-blocking.
+    pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
+        listener.set_nonblocking(true)?;
+        Ok(TcpListener { io: Io::new(mio::net::TcpListener::from_std(listener))? })
+    }
+
+    /// Waits for a connection and accepts it.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error, such as `EMFILE` when out of file descriptors.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future loses no connection: one accepted is returned in
+    /// the same poll.
+    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        let (stream, addr) =
+            poll_fn(|cx| self.io.poll_io(cx, Direction::Read, |listener| listener.accept())).await?;
+        Ok((TcpStream::from_mio(stream)?, addr))
+    }
+
+    /// The address the listener is bound to.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+}
+
+impl fmt::Debug for TcpListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpListener").field("io", &self.io).finish()
+    }
+}
+
+/// A TCP connection, on the running loop.
+///
+/// Reads and writes are one syscall each when the socket is ready. Dropping
+/// the stream closes the connection.
+pub struct TcpStream {
+    io: Io<mio::net::TcpStream>,
+}
+
+impl TcpStream {
+    /// Connects to `addr`.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error, such as `ConnectionRefused`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future abandons the attempt and closes the socket.
+    pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+        let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
+        // The connection is made (or failed) when the socket is writable.
+        poll_fn(|cx| {
+            stream.io.poll_io(cx, Direction::Write, |socket| {
+                if let Some(err) = socket.take_error()? {
+                    return Err(err);
+                }
+                match socket.peer_addr() {
+                    Ok(_) => Ok(()),
+                    Err(err) if err.kind() == io::ErrorKind::NotConnected => {
+                        Err(io::ErrorKind::WouldBlock.into())
+                    }
+                    Err(err) => Err(err),
+                }
+            })
+        })
+        .await?;
+        Ok(stream)
+    }
+
+    /// Takes over a connected stream made by the standard library.
+    ///
+    /// # Errors
+    ///
+    /// Fails outside a running loop, or if it cannot be made non-blocking.
+    pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        stream.set_nonblocking(true)?;
+        TcpStream::from_mio(mio::net::TcpStream::from_std(stream))
+    }
+
+    fn from_mio(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
+        Ok(TcpStream { io: Io::new(stream)? })
+    }
+
+    /// Reads into `buf`; returns how many bytes, 0 at end of stream.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error, such as `ConnectionReset`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future loses no bytes: bytes read are returned in the
+    /// same poll.
+    pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.io.poll_io(cx, Direction::Read, |mut socket| socket.read(buf))).await
+    }
+
+    /// Reads exactly `buf.len()` bytes.
+    ///
+    /// # Errors
+    ///
+    /// `UnexpectedEof` if the stream ends first; else the OS's error.
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel safe: bytes already read are lost if the future is dropped.
+    pub async fn read_exact(&mut self, mut buf: &mut [u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.read(buf).await? {
+                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+                n => buf = &mut buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes from `buf`; returns how many bytes were written.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error, such as `BrokenPipe` after the peer closed.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future writes nothing more: what was written is returned
+    /// in the same poll.
+    pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.io.poll_io(cx, Direction::Write, |mut socket| socket.write(buf))).await
+    }
+
+    /// Writes all of `buf`.
+    ///
+    /// # Errors
+    ///
+    /// As [`write`](TcpStream::write); `WriteZero` if the OS takes nothing.
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel safe: a prefix of `buf` may have been written.
+    pub async fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.write(buf).await? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                n => buf = &buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    /// Shuts down the read half, the write half (the peer reads end of
+    /// stream: a half-close), or both.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.get_ref().shutdown(how)
+    }
+
+    /// The address of the peer.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// The local address.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// Sets `TCP_NODELAY` (no Nagle delay for small writes).
+    ///
+    /// # Errors
+    ///
+    /// The OS's error.
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.io.get_ref().set_nodelay(nodelay)
+    }
+
+    /// Sets the IP time-to-live.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.io.get_ref().set_ttl(ttl)
+    }
+}
+
+impl fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpStream").field("io", &self.io).finish()
+    }
+}
