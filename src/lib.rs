@@ -97,6 +97,7 @@ pub use crate::error::{
 };
 pub use crate::net::tcp::{TcpListener, TcpStream};
 pub use crate::net::udp::UdpSocket;
+pub use crate::net::unix::{UnixDatagram, UnixListener, UnixStream};
 pub use crate::runtime::callback::{Handle, TimerHandle};
 #[doc(alias = "get_event_loop")]
 pub use crate::runtime::event_loop::EventLoop;

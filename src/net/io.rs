@@ -2,7 +2,7 @@
 //! socket is built on.
 
 use std::fmt;
-use std::io;
+use std::io::{self, Read, Write};
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
@@ -59,6 +59,40 @@ impl<S: mio::event::Source> Io<S> {
                 result => return Poll::Ready(result),
             }
         }
+    }
+}
+
+/// Byte-stream operations, shared by TCP and Unix streams.
+impl<S: mio::event::Source> Io<S>
+where
+    for<'a> &'a S: std::io::Read + std::io::Write,
+{
+    pub(crate) async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        std::future::poll_fn(|cx| self.poll_io(cx, Direction::Read, |mut source| source.read(buf))).await
+    }
+
+    pub(crate) async fn read_exact(&self, mut buf: &mut [u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.read(buf).await? {
+                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+                n => buf = &mut buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        std::future::poll_fn(|cx| self.poll_io(cx, Direction::Write, |mut source| source.write(buf))).await
+    }
+
+    pub(crate) async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.write(buf).await? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                n => buf = &buf[n..],
+            }
+        }
+        Ok(())
     }
 }
 

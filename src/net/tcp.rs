@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::future::poll_fn;
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
 
 use super::io::Io;
@@ -89,7 +89,7 @@ impl fmt::Debug for TcpListener {
 /// Reads and writes are one syscall each when the socket is ready. Dropping
 /// the stream closes the connection.
 pub struct TcpStream {
-    io: Io<mio::net::TcpStream>,
+    pub(super) io: Io<mio::net::TcpStream>,
 }
 
 impl TcpStream {
@@ -148,7 +148,7 @@ impl TcpStream {
     /// Dropping the future loses no bytes: bytes read are returned in the
     /// same poll.
     pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.io.poll_io(cx, Direction::Read, |mut socket| socket.read(buf))).await
+        self.io.read(buf).await
     }
 
     /// Reads exactly `buf.len()` bytes.
@@ -160,14 +160,8 @@ impl TcpStream {
     /// # Cancel safety
     ///
     /// Not cancel safe: bytes already read are lost if the future is dropped.
-    pub async fn read_exact(&mut self, mut buf: &mut [u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.read(buf).await? {
-                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
-                n => buf = &mut buf[n..],
-            }
-        }
-        Ok(())
+    pub async fn read_exact(&mut self, buf: &mut [u8]) -> io::Result<()> {
+        self.io.read_exact(buf).await
     }
 
     /// Writes from `buf`; returns how many bytes were written.
@@ -181,7 +175,7 @@ impl TcpStream {
     /// Dropping the future writes nothing more: what was written is returned
     /// in the same poll.
     pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.io.poll_io(cx, Direction::Write, |mut socket| socket.write(buf))).await
+        self.io.write(buf).await
     }
 
     /// Writes all of `buf`.
@@ -193,14 +187,8 @@ impl TcpStream {
     /// # Cancel safety
     ///
     /// Not cancel safe: a prefix of `buf` may have been written.
-    pub async fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.write(buf).await? {
-                0 => return Err(io::ErrorKind::WriteZero.into()),
-                n => buf = &buf[n..],
-            }
-        }
-        Ok(())
+    pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.io.write_all(buf).await
     }
 
     /// Shuts down the read half, the write half (the peer reads end of
