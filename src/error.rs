@@ -293,3 +293,58 @@ impl fmt::Display for GetError {
 }
 
 impl std::error::Error for GetError {}
+
+/// `readexactly` met the end of the stream first (asyncio's
+/// `IncompleteReadError`); it arrives inside an `io::Error` of kind
+/// `UnexpectedEof`, reached with `get_ref()` and `downcast_ref()`.
+///
+/// # Examples
+///
+/// ```
+/// let err = corio::IncompleteReadError { partial: vec![0; 18], expected: Some(36) };
+/// assert_eq!(err.to_string(), "18 bytes read on a total of 36 expected bytes");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncompleteReadError {
+    /// The bytes read before the end of the stream.
+    pub partial: Vec<u8>,
+    /// How many bytes were expected; `None` for `readuntil`.
+    pub expected: Option<usize>,
+}
+
+impl fmt::Display for IncompleteReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.expected {
+            Some(expected) => {
+                write!(f, "{} bytes read on a total of {expected} expected bytes", self.partial.len())
+            }
+            None => write!(f, "{} bytes read on a total of undefined expected bytes", self.partial.len()),
+        }
+    }
+}
+
+impl std::error::Error for IncompleteReadError {}
+
+/// The separator was not found within the reader's limit (asyncio's
+/// `LimitOverrunError`); it arrives inside an `io::Error` of kind
+/// `InvalidData`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitOverrunError {
+    /// How many bytes were looked at.
+    pub consumed: usize,
+    message: &'static str,
+}
+
+impl LimitOverrunError {
+    pub(crate) fn new(message: &'static str, consumed: usize) -> LimitOverrunError {
+        LimitOverrunError { consumed, message }
+    }
+}
+
+impl fmt::Display for LimitOverrunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message)
+    }
+}
+
+impl std::error::Error for LimitOverrunError {}

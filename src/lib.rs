@@ -85,6 +85,7 @@ mod error;
 mod net;
 mod reactor;
 mod runtime;
+mod streams;
 mod sync;
 mod task;
 pub mod testing;
@@ -93,7 +94,8 @@ mod time;
 mod util;
 
 pub use crate::error::{
-    BrokenBarrierError, GetError, LoopClosedError, PutError, TaskError, TimeoutError, ValueError,
+    BrokenBarrierError, GetError, IncompleteReadError, LimitOverrunError, LoopClosedError, PutError,
+    TaskError, TimeoutError, ValueError,
 };
 pub use crate::net::tcp::{TcpListener, TcpStream};
 pub use crate::net::udp::UdpSocket;
@@ -108,6 +110,11 @@ pub use crate::runtime::running::{
     call_at, call_exception_handler, call_later, call_soon, get_running_loop, set_exception_handler, time,
     try_get_running_loop,
 };
+pub use crate::streams::reader::{StreamReader, DEFAULT_LIMIT};
+pub use crate::streams::server::{
+    open_connection, open_unix_connection, start_server, start_unix_server, Server,
+};
+pub use crate::streams::writer::StreamWriter;
 pub use crate::sync::barrier::{Barrier, BarrierWait};
 pub use crate::sync::condition::Condition;
 pub use crate::sync::event::{Event, EventWait};

@@ -141,3 +141,28 @@ fn each_task_says_what_it_waits_on() {
         waiter.await.unwrap();
     });
 }
+
+#[test]
+fn a_stream_writer_dropped_unclosed_is_reported_in_debug_mode() {
+    let mut runner = corio::Runner::builder().debug(true).build().unwrap();
+    let reports = runner.run(async {
+        let seen = capture_exceptions();
+        let server = corio::start_server(
+            |_r: corio::StreamReader, w: corio::StreamWriter| async move { w.close() },
+            "127.0.0.1",
+            0,
+        )
+        .await
+        .unwrap();
+        let (_reader, writer) =
+            corio::open_connection("127.0.0.1", server.local_addrs()[0].port()).await.unwrap();
+        drop(writer);
+        let (_reader, writer) =
+            corio::open_connection("127.0.0.1", server.local_addrs()[0].port()).await.unwrap();
+        writer.close();
+        drop(writer);
+        let messages: Vec<String> = seen.borrow().iter().map(|ctx| ctx.message.clone()).collect();
+        messages
+    });
+    assert_eq!(reports, ["unclosed StreamWriter: dropped without close()"]);
+}

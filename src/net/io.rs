@@ -67,8 +67,16 @@ impl<S: mio::event::Source> Io<S>
 where
     for<'a> &'a S: std::io::Read + std::io::Write,
 {
+    pub(crate) fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.poll_io(cx, Direction::Read, |mut source| source.read(buf))
+    }
+
+    pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.poll_io(cx, Direction::Write, |mut source| source.write(buf))
+    }
+
     pub(crate) async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        std::future::poll_fn(|cx| self.poll_io(cx, Direction::Read, |mut source| source.read(buf))).await
+        std::future::poll_fn(|cx| self.poll_read(cx, buf)).await
     }
 
     pub(crate) async fn read_exact(&self, mut buf: &mut [u8]) -> io::Result<()> {
@@ -82,7 +90,7 @@ where
     }
 
     pub(crate) async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        std::future::poll_fn(|cx| self.poll_io(cx, Direction::Write, |mut source| source.write(buf))).await
+        std::future::poll_fn(|cx| self.poll_write(cx, buf)).await
     }
 
     pub(crate) async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {

@@ -20,8 +20,7 @@ macro_rules! impl_futures_io {
                 cx: &mut std::task::Context<'_>,
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                use std::io::Read;
-                self.io.poll_io(cx, crate::reactor::sources::Direction::Read, |mut source| source.read(buf))
+                self.io.poll_read(cx, buf)
             }
         }
 
@@ -31,8 +30,7 @@ macro_rules! impl_futures_io {
                 cx: &mut std::task::Context<'_>,
                 buf: &[u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                use std::io::Write;
-                self.io.poll_io(cx, crate::reactor::sources::Direction::Write, |mut source| source.write(buf))
+                self.io.poll_write(cx, buf)
             }
 
             /// Writes are not buffered: nothing to flush.

@@ -89,7 +89,7 @@ impl fmt::Debug for TcpListener {
 /// Reads and writes are one syscall each when the socket is ready. Dropping
 /// the stream closes the connection.
 pub struct TcpStream {
-    pub(super) io: Io<mio::net::TcpStream>,
+    pub(crate) io: Io<mio::net::TcpStream>,
 }
 
 impl TcpStream {

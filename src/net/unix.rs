@@ -91,7 +91,7 @@ impl fmt::Debug for UnixListener {
 
 /// A Unix-domain stream connection, on the running loop.
 pub struct UnixStream {
-    pub(super) io: Io<mio::net::UnixStream>,
+    pub(crate) io: Io<mio::net::UnixStream>,
 }
 
 impl UnixStream {

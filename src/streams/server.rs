@@ -1,0 +1,258 @@
+//! `open_connection`, `start_server` and `Server`, for TCP and Unix-domain
+//! sockets.
+
+use std::cell::Cell;
+use std::fmt;
+use std::future::{poll_fn, Future};
+use std::io;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::path::Path;
+use std::rc::Rc;
+use std::task::Poll;
+use std::time::Duration;
+
+use super::reader::StreamReader;
+use super::writer::StreamWriter;
+use super::{split, ByteSocket};
+use crate::net::tcp::{TcpListener, TcpStream};
+use crate::net::unix::{UnixListener, UnixStream};
+use crate::task::handle::Task;
+use crate::util::wait_queue::{WaitQueue, Waiter};
+
+/// Connects to `host:port` and returns the connection's two halves:
+/// `asyncio.open_connection(host, port)`.
+///
+/// A host name is resolved on the loop's thread pool, as asyncio runs
+/// `getaddrinfo` in its executor, and each address is tried in turn.
+///
+/// # Errors
+///
+/// The last address's error (such as `ConnectionRefused`), or the
+/// resolver's.
+///
+/// # Examples
+///
+/// See [`StreamReader`].
+pub async fn open_connection(host: &str, port: u16) -> io::Result<(StreamReader, StreamWriter)> {
+    let mut last_error = io::Error::new(io::ErrorKind::NotFound, format!("{host} has no address"));
+    for addr in resolve(host, port).await? {
+        match TcpStream::connect(addr).await {
+            Ok(stream) => return Ok(split(Rc::new(stream))),
+            Err(err) => last_error = err,
+        }
+    }
+    Err(last_error)
+}
+
+/// Connects to the Unix-domain socket at `path`:
+/// `asyncio.open_unix_connection(path)`.
+///
+/// # Errors
+///
+/// The OS's error, such as `NotFound`.
+pub async fn open_unix_connection(path: impl AsRef<Path>) -> io::Result<(StreamReader, StreamWriter)> {
+    Ok(split(Rc::new(UnixStream::connect(path).await?)))
+}
+
+/// Listens on `host:port` and runs `handler(reader, writer)` as a task of
+/// its own for each connection: `asyncio.start_server(cb, host, port)`.
+/// Connections are accepted as soon as this returns; port 0 picks a free
+/// port ([`Server::local_addrs`] tells which).
+///
+/// # Errors
+///
+/// The resolver's error, or the first address that cannot be bound.
+///
+/// # Examples
+///
+/// ```
+/// corio::run(async {
+///     let server = corio::start_server(
+///         |mut reader: corio::StreamReader, mut writer: corio::StreamWriter| async move {
+///             let line = reader.readline().await.unwrap();
+///             writer.write(&line.to_ascii_uppercase());
+///             writer.close();
+///         },
+///         "127.0.0.1",
+///         0,
+///     )
+///     .await
+///     .unwrap();
+///     let port = server.local_addrs()[0].port();
+///     let (mut reader, mut writer) = corio::open_connection("127.0.0.1", port).await.unwrap();
+///     writer.write(b"hello\n");
+///     assert_eq!(reader.readline().await.unwrap(), b"HELLO\n");
+///     server.close();
+///     server.wait_closed().await;
+/// });
+/// ```
+pub async fn start_server<H, F>(handler: H, host: &str, port: u16) -> io::Result<Server>
+where
+    H: Fn(StreamReader, StreamWriter) -> F + 'static,
+    F: Future<Output = ()> + 'static,
+{
+    let handler = Rc::new(handler);
+    let mut addrs = Vec::new();
+    let mut listeners = Vec::new();
+    for addr in resolve(host, port).await? {
+        let listener = TcpListener::bind(addr)?;
+        addrs.push(listener.local_addr()?);
+        listeners.push(listener);
+    }
+    let server = Server::new(addrs);
+    for listener in listeners {
+        let (listener, handler) = (Rc::new(listener), handler.clone());
+        server.serve(move || {
+            let (listener, handler) = (listener.clone(), handler.clone());
+            async move {
+                let (stream, _) = listener.accept().await?;
+                let socket: Rc<dyn ByteSocket> = Rc::new(stream);
+                Ok(Box::pin(async move {
+                    let (reader, writer) = split(socket);
+                    handler(reader, writer).await;
+                }) as std::pin::Pin<Box<dyn Future<Output = ()>>>)
+            }
+        });
+    }
+    Ok(server)
+}
+
+/// As [`start_server`], on the Unix-domain socket at `path`:
+/// `asyncio.start_unix_server(cb, path)`.
+///
+/// # Errors
+///
+/// The OS's error, such as `AddrInUse` if `path` exists.
+pub async fn start_unix_server<H, F>(handler: H, path: impl AsRef<Path>) -> io::Result<Server>
+where
+    H: Fn(StreamReader, StreamWriter) -> F + 'static,
+    F: Future<Output = ()> + 'static,
+{
+    let listener = Rc::new(UnixListener::bind(path)?);
+    let handler = Rc::new(handler);
+    let server = Server::new(Vec::new());
+    server.serve(move || {
+        let (listener, handler) = (listener.clone(), handler.clone());
+        async move {
+            let (stream, _) = listener.accept().await?;
+            let socket: Rc<dyn ByteSocket> = Rc::new(stream);
+            Ok(Box::pin(async move {
+                let (reader, writer) = split(socket);
+                handler(reader, writer).await;
+            }) as std::pin::Pin<Box<dyn Future<Output = ()>>>)
+        }
+    });
+    Ok(server)
+}
+
+/// A listening server made by [`start_server`] (`asyncio.Server`).
+pub struct Server {
+    addrs: Vec<SocketAddr>,
+    accept_loops: std::cell::RefCell<Vec<Task<()>>>,
+    closed: Rc<ClosedFlag>,
+}
+
+struct ClosedFlag {
+    closed: Cell<bool>,
+    waiters: WaitQueue,
+}
+
+impl Server {
+    fn new(addrs: Vec<SocketAddr>) -> Server {
+        Server {
+            addrs,
+            accept_loops: std::cell::RefCell::new(Vec::new()),
+            closed: Rc::new(ClosedFlag { closed: Cell::new(false), waiters: WaitQueue::new() }),
+        }
+    }
+
+    /// Runs an accept loop as a task: `accept_one` waits for a connection
+    /// and returns its handler, which runs as a task of its own. A failed
+    /// accept (`EMFILE`: out of descriptors, say) waits a little and goes on.
+    fn serve<A, Fut>(&self, accept_one: A)
+    where
+        A: Fn() -> Fut + 'static,
+        Fut: Future<Output = io::Result<std::pin::Pin<Box<dyn Future<Output = ()>>>>> + 'static,
+    {
+        let task = crate::create_task(async move {
+            loop {
+                match accept_one().await {
+                    Ok(handler) => drop(crate::create_task(handler)),
+                    Err(_) => crate::sleep(Duration::from_millis(100)).await,
+                }
+            }
+        });
+        self.accept_loops.borrow_mut().push(task);
+    }
+
+    /// The addresses the server listens on (empty for a Unix-domain server).
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.addrs.clone()
+    }
+
+    /// Waits until the server is closed (`serve_forever`); accepting goes
+    /// on meanwhile, as it did before.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: dropping the future only stops the waiting.
+    pub async fn serve_forever(&self) {
+        self.wait_closed().await;
+    }
+
+    /// Stops accepting connections; the listening sockets close. Connections
+    /// already accepted go on.
+    pub fn close(&self) {
+        for task in self.accept_loops.borrow_mut().drain(..) {
+            task.cancel();
+        }
+        if !self.closed.closed.replace(true) {
+            self.closed.waiters.notify_all();
+        }
+    }
+
+    /// Waits until [`close`](Server::close) was called.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub async fn wait_closed(&self) {
+        let flag = &self.closed;
+        let mut waiter = Waiter::new(&flag.waiters);
+        poll_fn(|cx| {
+            if flag.closed.get() {
+                return Poll::Ready(());
+            }
+            let _ = waiter.poll(cx);
+            Poll::Pending
+        })
+        .await;
+        waiter.cancel();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("addrs", &self.addrs)
+            .field("closed", &self.closed.closed.get())
+            .finish()
+    }
+}
+
+/// The addresses of `host:port`: at once for an IP address, else from the
+/// system resolver on the loop's thread pool.
+async fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    let host = host.to_owned();
+    let addrs = crate::to_thread(move || (host.as_str(), port).to_socket_addrs().map(Vec::from_iter)).await;
+    addrs.map_err(io::Error::from)?
+}

@@ -1,0 +1,286 @@
+//! `StreamWriter`: asyncio's writing half of a connection.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::poll_fn;
+use std::io;
+use std::net::{Shutdown, SocketAddr};
+use std::rc::Rc;
+use std::task::Poll;
+
+use super::ByteSocket;
+use crate::runtime::context;
+use crate::runtime::exception::ExceptionContext;
+use crate::util::wait_queue::{WaitQueue, Waiter};
+
+/// `drain` waits while more than this is buffered (asyncio's high-water
+/// mark).
+const HIGH_WATER: usize = 64 * 1024;
+/// …and resumes once the buffer is down to this (the low-water mark).
+const LOW_WATER: usize = 16 * 1024;
+
+/// The writing half of a connection (`asyncio.StreamWriter`).
+///
+/// [`write`](StreamWriter::write) buffers without waiting; a background
+/// task sends the buffer as the socket takes it, as asyncio's transport
+/// does. [`drain`](StreamWriter::drain) waits while the buffer is above the
+/// high-water mark (64 KiB), so a slow peer bounds the writer's memory.
+/// [`close`](StreamWriter::close) sends what is buffered, then closes the
+/// connection. Dropping the writer without closing it still sends what is
+/// buffered; the connection then closes when the reader is dropped too (in
+/// debug mode, the drop is reported).
+pub struct StreamWriter {
+    state: Rc<WriterState>,
+}
+
+struct WriterState {
+    socket: Rc<dyn ByteSocket>,
+    buffer: RefCell<VecDeque<u8>>,
+    /// A flusher task is sending the buffer.
+    flushing: Cell<bool>,
+    /// `write_eof` was called: shut the write half down once flushed.
+    eof: Cell<bool>,
+    closing: Cell<bool>,
+    closed: Cell<bool>,
+    /// The error that stopped the flusher, as (kind, message).
+    error: RefCell<Option<(io::ErrorKind, String)>>,
+    /// `drain` waiters, woken at the low-water mark.
+    drained: WaitQueue,
+    /// `wait_closed` waiters.
+    finished: WaitQueue,
+}
+
+impl StreamWriter {
+    pub(crate) fn new(socket: Rc<dyn ByteSocket>) -> StreamWriter {
+        StreamWriter {
+            state: Rc::new(WriterState {
+                socket,
+                buffer: RefCell::new(VecDeque::new()),
+                flushing: Cell::new(false),
+                eof: Cell::new(false),
+                closing: Cell::new(false),
+                closed: Cell::new(false),
+                error: RefCell::new(None),
+                drained: WaitQueue::new(),
+                finished: WaitQueue::new(),
+            }),
+        }
+    }
+
+    /// Buffers `data` to be sent; it does not wait. Data written after
+    /// [`close`](StreamWriter::close) or [`write_eof`](StreamWriter::write_eof)
+    /// is dropped.
+    ///
+    /// # Panics
+    ///
+    /// Panics outside a running loop (the sending runs as a task).
+    pub fn write(&mut self, data: &[u8]) {
+        if self.state.closing.get() || self.state.eof.get() || data.is_empty() {
+            return;
+        }
+        self.state.buffer.borrow_mut().extend(data);
+        WriterState::start_flushing(&self.state);
+    }
+
+    /// Buffers each of `lines` (asyncio's `writelines`).
+    ///
+    /// # Panics
+    ///
+    /// As [`write`](StreamWriter::write).
+    pub fn writelines<'a>(&mut self, lines: impl IntoIterator<Item = &'a [u8]>) {
+        for line in lines {
+            self.write(line);
+        }
+    }
+
+    /// Waits until the buffer is down to the low-water mark, if it is above
+    /// the high-water mark; at once otherwise.
+    ///
+    /// # Errors
+    ///
+    /// The error that stopped the sending (a reset, a broken pipe).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: nothing is lost; the data keeps being sent.
+    pub async fn drain(&mut self) -> io::Result<()> {
+        let state = &self.state;
+        if state.buffer.borrow().len() > HIGH_WATER && state.error.borrow().is_none() {
+            let mut waiter = Waiter::new(&state.drained);
+            poll_fn(|cx| {
+                if state.buffer.borrow().len() <= LOW_WATER || state.error.borrow().is_some() {
+                    return Poll::Ready(());
+                }
+                let _ = waiter.poll(cx);
+                Poll::Pending
+            })
+            .await;
+            waiter.cancel();
+        }
+        state.check_error()
+    }
+
+    /// Closes the write half once the buffer is sent: the peer reads end of
+    /// stream, and can still answer.
+    ///
+    /// # Errors
+    ///
+    /// The error that stopped the sending.
+    pub fn write_eof(&mut self) -> io::Result<()> {
+        self.state.check_error()?;
+        self.state.eof.set(true);
+        if self.state.buffer.borrow().is_empty() {
+            return self.state.socket.shutdown(Shutdown::Write);
+        }
+        WriterState::start_flushing(&self.state);
+        Ok(())
+    }
+
+    /// Starts closing: what is buffered is sent, then the connection closes.
+    ///
+    /// # Panics
+    ///
+    /// Panics outside a running loop, if data is still buffered.
+    pub fn close(&self) {
+        if !self.state.closing.replace(true) {
+            WriterState::start_flushing(&self.state);
+        }
+    }
+
+    /// How many bytes are buffered, not yet taken by the socket (asyncio's
+    /// `transport.get_write_buffer_size()`).
+    pub fn get_write_buffer_size(&self) -> usize {
+        self.state.buffer.borrow().len()
+    }
+
+    /// True once [`close`](StreamWriter::close) was called.
+    pub fn is_closing(&self) -> bool {
+        self.state.closing.get()
+    }
+
+    /// Waits until the connection is closed.
+    ///
+    /// # Errors
+    ///
+    /// The error that stopped the sending, if any.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: closing goes on.
+    pub async fn wait_closed(&self) -> io::Result<()> {
+        let state = &self.state;
+        let mut waiter = Waiter::new(&state.finished);
+        poll_fn(|cx| {
+            if state.closed.get() {
+                return Poll::Ready(());
+            }
+            let _ = waiter.poll(cx);
+            Poll::Pending
+        })
+        .await;
+        waiter.cancel();
+        state.check_error()
+    }
+
+    /// The peer's address.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error; `Unsupported` for Unix-domain connections.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.state.socket.peer_addr()
+    }
+
+    /// The local address.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error; `Unsupported` for Unix-domain connections.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.state.socket.local_addr()
+    }
+}
+
+impl WriterState {
+    fn check_error(&self) -> io::Result<()> {
+        match &*self.error.borrow() {
+            Some((kind, message)) => Err(io::Error::new(*kind, message.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// Starts the flusher task unless one runs; it stops when the buffer is
+    /// empty (closing the socket if asked to).
+    fn start_flushing(state: &Rc<WriterState>) {
+        if !state.flushing.replace(true) {
+            crate::create_task(WriterState::flush(state.clone()));
+        }
+    }
+
+    async fn flush(state: Rc<WriterState>) {
+        let result = poll_fn(|cx| loop {
+            let mut buffer = state.buffer.borrow_mut();
+            if buffer.is_empty() {
+                return Poll::Ready(Ok(()));
+            }
+            let written = {
+                let (chunk, _) = buffer.as_slices();
+                std::task::ready!(state.socket.poll_write(cx, chunk))
+            };
+            match written {
+                Ok(0) => return Poll::Ready(Err(io::Error::from(io::ErrorKind::WriteZero))),
+                Ok(n) => {
+                    buffer.drain(..n);
+                    let low = buffer.len() <= LOW_WATER;
+                    drop(buffer);
+                    if low {
+                        state.drained.notify_all();
+                    }
+                }
+                Err(err) => return Poll::Ready(Err(err)),
+            }
+        })
+        .await;
+        if let Err(err) = result {
+            *state.error.borrow_mut() = Some((err.kind(), err.to_string()));
+            state.buffer.borrow_mut().clear();
+        }
+        state.drained.notify_all();
+        if state.closing.get() {
+            let _ = state.socket.shutdown(Shutdown::Both);
+            state.closed.set(true);
+            state.finished.notify_all();
+        } else if state.eof.get() {
+            let _ = state.socket.shutdown(Shutdown::Write);
+        }
+        state.flushing.set(false);
+    }
+}
+
+impl Drop for StreamWriter {
+    /// What is buffered is still sent (the flusher task holds the state).
+    /// In debug mode, a writer dropped without `close` is reported, as
+    /// asyncio warns of an unclosed transport.
+    fn drop(&mut self) {
+        if self.state.closing.get() {
+            return;
+        }
+        context::with_current(|core| {
+            if let Some(core) = core.filter(|core| core.debug()) {
+                core.call_exception_handler(&ExceptionContext::new(
+                    "unclosed StreamWriter: dropped without close()",
+                ));
+            }
+        });
+    }
+}
+
+impl fmt::Debug for StreamWriter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StreamWriter")
+            .field("buffered", &self.state.buffer.borrow().len())
+            .field("closing", &self.state.closing.get())
+            .finish()
+    }
+}

@@ -1,0 +1,99 @@
+//! `start_server`, `Server`, and the Unix-domain variants.
+
+use std::time::Duration;
+
+#[test]
+fn each_connection_gets_a_handler_task_and_close_stops_accepting() {
+    corio::run(async {
+        let server = corio::start_server(
+            |mut reader: corio::StreamReader, mut writer: corio::StreamWriter| async move {
+                while let Ok(line) = reader.readline().await {
+                    if line.is_empty() {
+                        break;
+                    }
+                    writer.write(&line);
+                }
+                writer.close();
+            },
+            "127.0.0.1",
+            0,
+        )
+        .await
+        .unwrap();
+        let port = server.local_addrs()[0].port();
+        let clients = (0..50).map(|i| async move {
+            let (mut reader, mut writer) = corio::open_connection("127.0.0.1", port).await.unwrap();
+            writer.write(format!("client {i}\n").as_bytes());
+            let line = reader.readline().await.unwrap();
+            writer.close();
+            String::from_utf8(line).unwrap()
+        });
+        let replies = corio::gather(clients).await;
+        assert_eq!(replies, (0..50).map(|i| format!("client {i}\n")).collect::<Vec<_>>());
+        server.close();
+        server.wait_closed().await;
+        corio::sleep(Duration::from_millis(1)).await; // the accept loop's drop closes the socket
+        let refused = corio::open_connection("127.0.0.1", port).await.unwrap_err();
+        assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
+    });
+}
+
+#[test]
+fn serve_forever_returns_when_the_server_is_closed() {
+    corio::run(async {
+        let server = std::rc::Rc::new(
+            corio::start_server(|_r: corio::StreamReader, _w: corio::StreamWriter| async {}, "127.0.0.1", 0)
+                .await
+                .unwrap(),
+        );
+        let closer = server.clone();
+        corio::call_later(Duration::from_millis(5), move || closer.close());
+        server.serve_forever().await;
+    });
+}
+
+#[test]
+fn a_unix_server_and_connection() {
+    let dir = std::env::temp_dir().join(format!("corio-unix-server-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("server.sock");
+    corio::run(async {
+        let server = corio::start_unix_server(
+            |mut reader: corio::StreamReader, mut writer: corio::StreamWriter| async move {
+                let name = reader.readline().await.unwrap();
+                writer.write(b"hello, ");
+                writer.write(&name);
+                writer.close();
+            },
+            &path,
+        )
+        .await
+        .unwrap();
+        assert!(server.local_addrs().is_empty());
+        let (mut reader, mut writer) = corio::open_unix_connection(&path).await.unwrap();
+        writer.write(b"unix\n");
+        assert_eq!(reader.read_to_end().await.unwrap(), b"hello, unix\n");
+    });
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_host_name_is_resolved_off_the_loop() {
+    corio::run(async {
+        let server = corio::start_server(
+            |_r: corio::StreamReader, mut w: corio::StreamWriter| async move {
+                w.write(b"resolved");
+                w.close();
+            },
+            "localhost",
+            0,
+        )
+        .await
+        .unwrap();
+        let addr = server.local_addrs()[0];
+        let (mut reader, _writer) =
+            corio::open_connection(&addr.ip().to_string(), addr.port()).await.unwrap();
+        assert_eq!(reader.read_to_end().await.unwrap(), b"resolved");
+    });
+}
