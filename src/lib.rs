@@ -49,6 +49,8 @@
 //! | `asyncio.Lock`, `Event`, `Condition` | [`Lock`], [`Event`], [`Condition`] |
 //! | `asyncio.Semaphore`, `BoundedSemaphore`, `Barrier` | [`Semaphore`], [`BoundedSemaphore`], [`Barrier`] |
 //! | `asyncio.Queue`, `PriorityQueue`, `LifoQueue` | [`Queue`], [`PriorityQueue`], [`LifoQueue`] |
+//! | `asyncio.open_connection`, `start_server` | [`open_connection`], [`start_server`] → [`StreamReader`], [`StreamWriter`] |
+//! | transports, `create_datagram_endpoint` | [`TcpStream`], [`TcpListener`], [`UdpSocket`], [`UnixStream`] |
 //! | `IsolatedAsyncioTestCase`, `loop.set_debug` | [`macro@test`], [`Builder::virtual_time`], [`Builder::shuffle`], [`Builder::debug`] |
 //!
 //! `docs/porting.md` in the repository has the full table, side by side.
