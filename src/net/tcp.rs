@@ -32,14 +32,26 @@ pub struct TcpListener {
 }
 
 impl TcpListener {
-    /// Binds to `addr` and listens, with `SO_REUSEADDR` set as asyncio sets
-    /// it.
+    /// Binds to `addr` (the first of its addresses that binds) and listens,
+    /// with `SO_REUSEADDR` set as asyncio sets it and a backlog of 1024, so
+    /// a burst of connections is not dropped (and retried a second later)
+    /// while the loop is busy.
     ///
     /// # Errors
     ///
-    /// Fails if the address cannot be bound, or outside a running loop.
+    /// Fails if no address can be bound, or outside a running loop.
     pub fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
-        TcpListener::from_std(std::net::TcpListener::bind(addr)?)
+        let mut last_error = io::Error::new(io::ErrorKind::InvalidInput, "no address to bind to");
+        for addr in addr.to_socket_addrs()? {
+            match mio::net::TcpListener::bind(addr) {
+                Ok(listener) => {
+                    widen_backlog(&listener)?;
+                    return Ok(TcpListener { io: Io::new(listener)? });
+                }
+                Err(err) => last_error = err,
+            }
+        }
+        Err(last_error)
     }
 
     /// Takes over a listener made by the standard library.
@@ -76,6 +88,23 @@ impl TcpListener {
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }
+}
+
+/// How many connections the kernel queues for `accept`. mio (like std)
+/// listens with 128; a burst larger than that, while the loop is busy, has
+/// its SYNs dropped and retried a second later.
+const BACKLOG: libc::c_int = 1024;
+
+/// Listens again with [`BACKLOG`]: Linux lets a listening socket change its
+/// backlog that way.
+fn widen_backlog(listener: &mio::net::TcpListener) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `listen` takes no pointers; the descriptor is valid for the
+    // call, as `listener` owns it.
+    if unsafe { libc::listen(listener.as_raw_fd(), BACKLOG) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 impl fmt::Debug for TcpListener {
