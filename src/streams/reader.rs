@@ -47,13 +47,16 @@ const CHUNK: usize = 64 * 1024;
 pub struct StreamReader {
     socket: Rc<dyn ByteSocket>,
     buffer: Vec<u8>,
+    /// Where each socket read lands before its bytes join `buffer`: zeroed
+    /// once, so reads do not zero-fill `buffer`'s growth every time.
+    scratch: Box<[u8]>,
     eof: bool,
     limit: usize,
 }
 
 impl StreamReader {
     pub(crate) fn new(socket: Rc<dyn ByteSocket>) -> StreamReader {
-        StreamReader { socket, buffer: Vec::new(), eof: false, limit: DEFAULT_LIMIT }
+        StreamReader { socket, buffer: Vec::new(), scratch: Box::default(), eof: false, limit: DEFAULT_LIMIT }
     }
 
     /// Sets the limit of `readline` and `readuntil`.
@@ -200,20 +203,11 @@ impl StreamReader {
     /// Reads once from the socket into the buffer; marks the end of the
     /// stream when the read returns nothing.
     async fn fill(&mut self) -> io::Result<()> {
-        let n = poll_fn(|cx| {
-            let len = self.buffer.len();
-            self.buffer.resize(len + CHUNK, 0);
-            let poll = self.socket.poll_read(cx, &mut self.buffer[len..]);
-            // Only the bytes read stay: nothing half-filled survives a
-            // `Pending` or an error.
-            let read = match &poll {
-                std::task::Poll::Ready(Ok(n)) => *n,
-                _ => 0,
-            };
-            self.buffer.truncate(len + read);
-            poll
-        })
-        .await?;
+        if self.scratch.is_empty() {
+            self.scratch = vec![0; CHUNK].into_boxed_slice();
+        }
+        let n = poll_fn(|cx| self.socket.poll_read(cx, &mut self.scratch)).await?;
+        self.buffer.extend_from_slice(&self.scratch[..n]);
         if n == 0 {
             self.eof = true;
         }

@@ -76,11 +76,24 @@ impl StreamWriter {
     ///
     /// Panics outside a running loop (the sending runs as a task).
     pub fn write(&mut self, data: &[u8]) {
-        if self.state.closing.get() || self.state.eof.get() || data.is_empty() {
+        let state = &self.state;
+        if state.closing.get() || state.eof.get() || data.is_empty() || state.error.borrow().is_some() {
             return;
         }
-        self.state.buffer.borrow_mut().extend(data);
-        WriterState::start_flushing(&self.state);
+        // The common case: nothing queued, and the socket takes the data at
+        // once. One syscall, no task. (Polled with a no-op waker: if the
+        // socket is full, the flusher task below polls again with its own.)
+        let mut sent = 0;
+        if state.buffer.borrow().is_empty() && !state.flushing.get() {
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            if let Poll::Ready(Ok(n)) = state.socket.poll_write(&mut cx, data) {
+                sent = n;
+            }
+        }
+        if sent < data.len() {
+            state.buffer.borrow_mut().extend(&data[sent..]);
+            WriterState::start_flushing(state);
+        }
     }
 
     /// Buffers each of `lines` (asyncio's `writelines`).

@@ -1,0 +1,281 @@
+//! TCP echo: 100 connections, each with one 64-byte request in flight, for
+//! 5 seconds, against echo servers on corio (raw `TcpStream`, and asyncio
+//! streams), tokio's current-thread runtime and smol, plus Python's asyncio
+//! streams and uvloop (`Protocol` and streams) as anchors when installed.
+//!
+//! ```text
+//! cargo bench --bench tcp_echo
+//! ```
+//!
+//! Every server runs in a process of its own, and so does the load
+//! generator (pinned to the other core with `taskset` when there is one).
+//! On two cores the load generator saturates its core first, so messages
+//! per second say little; the server's CPU time per message (read from
+//! `/proc/self/stat` when it exits) is what separates servers.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CONNECTIONS: usize = 100;
+const MESSAGE: usize = 64;
+const SECONDS: u64 = 5;
+
+/// CPU seconds (user + system) this process has used.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    // Fields after the command name, which is in parentheses.
+    let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    ticks / 100.0 // USER_HZ
+}
+
+/// A server announces its port on stdout, serves until stdin closes, then
+/// prints the CPU seconds it used.
+fn announce_and_wait_for_stdin(port: u16) {
+    println!("{port}");
+    std::io::stdout().flush().unwrap();
+}
+
+fn finish() {
+    println!("{}", cpu_seconds());
+}
+
+async fn corio_raw(mut stream: corio::TcpStream) {
+    let mut buf = [0; MESSAGE];
+    while stream.read_exact(&mut buf).await.is_ok() {
+        if stream.write_all(&buf).await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn corio_streams(mut reader: corio::StreamReader, mut writer: corio::StreamWriter) {
+    while let Ok(message) = reader.readexactly(MESSAGE).await {
+        writer.write(&message);
+        if writer.drain().await.is_err() {
+            return;
+        }
+    }
+}
+
+fn serve(kind: &str) {
+    match kind {
+        "corio" => corio::run(async {
+            let listener = corio::TcpListener::bind("127.0.0.1:0").unwrap();
+            announce_and_wait_for_stdin(listener.local_addr().unwrap().port());
+            let stop = corio::to_thread(|| std::io::stdin().read_to_end(&mut Vec::new()));
+            let accept = corio::create_task(async move {
+                loop {
+                    let (stream, _) = listener.accept().await.unwrap();
+                    stream.set_nodelay(true).unwrap();
+                    corio::create_task(corio_raw(stream));
+                }
+            });
+            let _ = stop.await;
+            accept.cancel();
+        }),
+        "corio-streams" => corio::run(async {
+            let server = corio::start_server(corio_streams, "127.0.0.1", 0).await.unwrap();
+            announce_and_wait_for_stdin(server.local_addrs()[0].port());
+            let _ = corio::to_thread(|| std::io::stdin().read_to_end(&mut Vec::new())).await;
+        }),
+        "tokio" => {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                announce_and_wait_for_stdin(listener.local_addr().unwrap().port());
+                let stop = tokio::task::spawn_blocking(|| std::io::stdin().read_to_end(&mut Vec::new()));
+                let accept = tokio::spawn(async move {
+                    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                    loop {
+                        let (mut stream, _) = listener.accept().await.unwrap();
+                        stream.set_nodelay(true).unwrap();
+                        tokio::spawn(async move {
+                            let mut buf = [0; MESSAGE];
+                            while stream.read_exact(&mut buf).await.is_ok() {
+                                if stream.write_all(&buf).await.is_err() {
+                                    return;
+                                }
+                            }
+                        });
+                    }
+                });
+                let _ = stop.await;
+                accept.abort();
+            });
+        }
+        "smol" => {
+            let executor = async_executor::LocalExecutor::new();
+            futures_lite::future::block_on(executor.run(async {
+                use futures_lite::{AsyncReadExt, AsyncWriteExt};
+                let listener = async_io::Async::<std::net::TcpListener>::bind(([127, 0, 0, 1], 0)).unwrap();
+                announce_and_wait_for_stdin(listener.get_ref().local_addr().unwrap().port());
+                let accept = async {
+                    while let Ok((mut stream, _)) = listener.accept().await {
+                        stream.get_ref().set_nodelay(true).unwrap();
+                        executor
+                            .spawn(async move {
+                                let mut buf = [0; MESSAGE];
+                                while stream.read_exact(&mut buf).await.is_ok() {
+                                    if stream.write_all(&buf).await.is_err() {
+                                        return;
+                                    }
+                                }
+                            })
+                            .detach();
+                    }
+                };
+                futures_lite::future::or(accept, blocking_stdin()).await;
+            }));
+        }
+        other => panic!("unknown server {other}"),
+    }
+    finish();
+}
+
+/// Waits for stdin to close, on a thread, for runtimes without a pool.
+async fn blocking_stdin() {
+    let (tx, rx) = async_channel::bounded::<()>(1);
+    std::thread::spawn(move || {
+        let _ = std::io::stdin().read_to_end(&mut Vec::new());
+        let _ = tx.send_blocking(());
+    });
+    let _ = rx.recv().await;
+}
+
+/// The load generator: `CONNECTIONS` connections, one message in flight
+/// each, for `SECONDS`; prints how many round trips completed.
+fn load(port: u16) {
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let done = corio::run(async move {
+        let deadline = corio::time() + Duration::from_secs(SECONDS);
+        let clients = (0..CONNECTIONS).map(|_| async move {
+            let mut stream = corio::TcpStream::connect(addr).await.unwrap();
+            stream.set_nodelay(true).unwrap();
+            let message = [42u8; MESSAGE];
+            let mut reply = [0u8; MESSAGE];
+            let mut count = 0u64;
+            while corio::time() < deadline {
+                stream.write_all(&message).await.unwrap();
+                stream.read_exact(&mut reply).await.unwrap();
+                count += 1;
+            }
+            count
+        });
+        corio::gather(clients).await.into_iter().sum::<u64>()
+    });
+    println!("{done}");
+}
+
+const PY_ASYNCIO_STREAMS: &str = r#"
+import asyncio, os, resource, sys
+async def handle(reader, writer):
+    try:
+        while True:
+            data = await reader.readexactly(64)
+            writer.write(data)
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError):
+        pass
+async def main():
+    if sys.argv[1] == "uvloop-streams":
+        pass
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+if sys.argv[1].startswith("uvloop"):
+    import uvloop
+    uvloop.install()
+if sys.argv[1] == "uvloop-protocol":
+    class Echo(asyncio.Protocol):
+        def connection_made(self, transport):
+            self.transport = transport
+        def data_received(self, data):
+            self.transport.write(data)
+    async def main():
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(Echo, "127.0.0.1", 0)
+        print(server.sockets[0].getsockname()[1], flush=True)
+        await loop.run_in_executor(None, sys.stdin.read)
+asyncio.run(main())
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(usage.ru_utime + usage.ru_stime)
+"#;
+
+/// Runs one server and the load against it; returns (messages, server CPU
+/// seconds), or `None` if the server could not start.
+fn measure(server: &mut Command, pin: bool) -> Option<(u64, f64)> {
+    let mut child = server.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().ok()?;
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).ok()?;
+    let port: u16 = line.trim().parse().ok()?;
+    let exe = std::env::current_exe().unwrap();
+    let mut loader = if pin && which("taskset") {
+        let mut command = Command::new("taskset");
+        command.args(["-c", "1"]).arg(&exe);
+        command
+    } else {
+        Command::new(&exe)
+    };
+    let output = loader.args(["--load", &port.to_string()]).output().ok()?;
+    let messages: u64 = String::from_utf8_lossy(&output.stdout).trim().parse().ok()?;
+    drop(child.stdin.take()); // stop the server
+    line.clear();
+    out.read_line(&mut line).ok()?;
+    let cpu: f64 = line.trim().parse().ok()?;
+    let _ = child.wait();
+    Some((messages, cpu))
+}
+
+fn which(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|arg| arg == "--serve") {
+        return serve(&args[i + 1]);
+    }
+    if let Some(i) = args.iter().position(|arg| arg == "--load") {
+        return load(args[i + 1].parse().unwrap());
+    }
+    if args.iter().any(|arg| arg == "--list" || arg == "--test") {
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let pin = which("taskset");
+    println!("tcp echo: {CONNECTIONS} connections, {MESSAGE}-byte messages, one in flight each, {SECONDS} s");
+    println!("{:<18} {:>12} {:>22}", "server", "msg/s", "server CPU per msg");
+    let started = Instant::now();
+    for kind in ["corio", "corio-streams", "tokio", "smol"] {
+        let mut server = if pin { Command::new("taskset") } else { Command::new(&exe) };
+        if pin {
+            server.args(["-c", "0"]).arg(&exe);
+        }
+        server.args(["--serve", kind]);
+        report(kind, measure(&mut server, pin));
+    }
+    for kind in ["asyncio-streams", "uvloop-streams", "uvloop-protocol"] {
+        let mut server = Command::new("python3");
+        server.args(["-c", PY_ASYNCIO_STREAMS, kind]);
+        report(kind, measure(&mut server, pin));
+    }
+    println!("({:.0?} in all)", started.elapsed());
+}
+
+fn report(kind: &str, result: Option<(u64, f64)>) {
+    match result {
+        Some((messages, cpu)) => println!(
+            "{kind:<18} {:>12.0} {:>19.2} µs",
+            messages as f64 / SECONDS as f64,
+            cpu * 1e6 / messages.max(1) as f64
+        ),
+        None => println!("{kind:<18} {:>12} (could not run)", "-"),
+    }
+}
