@@ -4,6 +4,77 @@
 //! With the `futures-io` feature, `TcpStream` and `UnixStream` implement
 //! `futures_io::AsyncRead` and `AsyncWrite`.
 
+/// The byte-stream methods `TcpStream` and `UnixStream` share, delegating
+/// to their `io` field.
+macro_rules! byte_stream_methods {
+    () => {
+        /// Reads into `buf`; returns how many bytes, 0 at end of stream.
+        ///
+        /// # Errors
+        ///
+        /// The OS's error, such as `ConnectionReset`.
+        ///
+        /// # Cancel safety
+        ///
+        /// Dropping the future loses no bytes: bytes read are returned in
+        /// the same poll.
+        pub async fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.io.read(buf).await
+        }
+
+        /// Reads exactly `buf.len()` bytes.
+        ///
+        /// # Errors
+        ///
+        /// `UnexpectedEof` if the stream ends first; else the OS's error.
+        ///
+        /// # Cancel safety
+        ///
+        /// Not cancel safe: bytes already read are lost if the future is
+        /// dropped.
+        pub async fn read_exact(&mut self, buf: &mut [u8]) -> std::io::Result<()> {
+            self.io.read_exact(buf).await
+        }
+
+        /// Writes from `buf`; returns how many bytes were written.
+        ///
+        /// # Errors
+        ///
+        /// The OS's error, such as `BrokenPipe` after the peer closed.
+        ///
+        /// # Cancel safety
+        ///
+        /// Dropping the future writes nothing more: what was written is
+        /// returned in the same poll.
+        pub async fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.io.write(buf).await
+        }
+
+        /// Writes all of `buf`.
+        ///
+        /// # Errors
+        ///
+        /// As `write`; `WriteZero` if the OS takes nothing.
+        ///
+        /// # Cancel safety
+        ///
+        /// Not cancel safe: a prefix of `buf` may have been written.
+        pub async fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+            self.io.write_all(buf).await
+        }
+
+        /// Shuts down the read half, the write half (the peer reads end of
+        /// stream: a half-close), or both.
+        ///
+        /// # Errors
+        ///
+        /// The OS's error.
+        pub fn shutdown(&self, how: std::net::Shutdown) -> std::io::Result<()> {
+            self.io.get_ref().shutdown(how)
+        }
+    };
+}
+
 pub(crate) mod io;
 pub(crate) mod tcp;
 pub(crate) mod udp;

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::future::poll_fn;
 use std::io;
-use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::net::{SocketAddr, ToSocketAddrs};
 
 use super::io::Io;
 use crate::reactor::sources::Direction;
@@ -166,69 +166,7 @@ impl TcpStream {
         Ok(TcpStream { io: Io::new(stream)? })
     }
 
-    /// Reads into `buf`; returns how many bytes, 0 at end of stream.
-    ///
-    /// # Errors
-    ///
-    /// The OS's error, such as `ConnectionReset`.
-    ///
-    /// # Cancel safety
-    ///
-    /// Dropping the future loses no bytes: bytes read are returned in the
-    /// same poll.
-    pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.read(buf).await
-    }
-
-    /// Reads exactly `buf.len()` bytes.
-    ///
-    /// # Errors
-    ///
-    /// `UnexpectedEof` if the stream ends first; else the OS's error.
-    ///
-    /// # Cancel safety
-    ///
-    /// Not cancel safe: bytes already read are lost if the future is dropped.
-    pub async fn read_exact(&mut self, buf: &mut [u8]) -> io::Result<()> {
-        self.io.read_exact(buf).await
-    }
-
-    /// Writes from `buf`; returns how many bytes were written.
-    ///
-    /// # Errors
-    ///
-    /// The OS's error, such as `BrokenPipe` after the peer closed.
-    ///
-    /// # Cancel safety
-    ///
-    /// Dropping the future writes nothing more: what was written is returned
-    /// in the same poll.
-    pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.io.write(buf).await
-    }
-
-    /// Writes all of `buf`.
-    ///
-    /// # Errors
-    ///
-    /// As [`write`](TcpStream::write); `WriteZero` if the OS takes nothing.
-    ///
-    /// # Cancel safety
-    ///
-    /// Not cancel safe: a prefix of `buf` may have been written.
-    pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.io.write_all(buf).await
-    }
-
-    /// Shuts down the read half, the write half (the peer reads end of
-    /// stream: a half-close), or both.
-    ///
-    /// # Errors
-    ///
-    /// The OS's error.
-    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.io.get_ref().shutdown(how)
-    }
+    byte_stream_methods!();
 
     /// The address of the peer.
     ///

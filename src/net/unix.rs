@@ -3,7 +3,6 @@
 use std::fmt;
 use std::future::poll_fn;
 use std::io;
-use std::net::Shutdown;
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
 
@@ -116,66 +115,7 @@ impl UnixStream {
         Ok(UnixStream { io: Io::new(mio::net::UnixStream::from_std(stream))? })
     }
 
-    /// Reads into `buf`; returns how many bytes, 0 at end of stream.
-    ///
-    /// # Errors
-    ///
-    /// The OS's error.
-    ///
-    /// # Cancel safety
-    ///
-    /// Dropping the future loses no bytes.
-    pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.read(buf).await
-    }
-
-    /// Reads exactly `buf.len()` bytes.
-    ///
-    /// # Errors
-    ///
-    /// `UnexpectedEof` if the stream ends first; else the OS's error.
-    ///
-    /// # Cancel safety
-    ///
-    /// Not cancel safe: bytes already read are lost if the future is dropped.
-    pub async fn read_exact(&mut self, buf: &mut [u8]) -> io::Result<()> {
-        self.io.read_exact(buf).await
-    }
-
-    /// Writes from `buf`; returns how many bytes were written.
-    ///
-    /// # Errors
-    ///
-    /// The OS's error.
-    ///
-    /// # Cancel safety
-    ///
-    /// Dropping the future writes nothing more.
-    pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.io.write(buf).await
-    }
-
-    /// Writes all of `buf`.
-    ///
-    /// # Errors
-    ///
-    /// The OS's error; `WriteZero` if the OS takes nothing.
-    ///
-    /// # Cancel safety
-    ///
-    /// Not cancel safe: a prefix of `buf` may have been written.
-    pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.io.write_all(buf).await
-    }
-
-    /// Shuts down one half of the connection, or both.
-    ///
-    /// # Errors
-    ///
-    /// The OS's error.
-    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.io.get_ref().shutdown(how)
-    }
+    byte_stream_methods!();
 
     /// The peer's address.
     ///

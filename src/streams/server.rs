@@ -3,12 +3,11 @@
 
 use std::cell::Cell;
 use std::fmt;
-use std::future::{poll_fn, Future};
+use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::path::Path;
 use std::rc::Rc;
-use std::task::Poll;
 use std::time::Duration;
 
 use super::reader::StreamReader;
@@ -17,7 +16,7 @@ use super::{split, ByteSocket};
 use crate::net::tcp::{TcpListener, TcpStream};
 use crate::net::unix::{UnixListener, UnixStream};
 use crate::task::handle::Task;
-use crate::util::wait_queue::{WaitQueue, Waiter};
+use crate::util::wait_queue::{wait_until, WaitQueue};
 
 /// Connects to `host:port` and returns the connection's two halves:
 /// `asyncio.open_connection(host, port)`.
@@ -106,11 +105,7 @@ where
             let (listener, handler) = (listener.clone(), handler.clone());
             async move {
                 let (stream, _) = listener.accept().await?;
-                let socket: Rc<dyn ByteSocket> = Rc::new(stream);
-                Ok(Box::pin(async move {
-                    let (reader, writer) = split(socket);
-                    handler(reader, writer).await;
-                }) as std::pin::Pin<Box<dyn Future<Output = ()>>>)
+                Ok(connection(stream, handler))
             }
         });
     }
@@ -135,14 +130,23 @@ where
         let (listener, handler) = (listener.clone(), handler.clone());
         async move {
             let (stream, _) = listener.accept().await?;
-            let socket: Rc<dyn ByteSocket> = Rc::new(stream);
-            Ok(Box::pin(async move {
-                let (reader, writer) = split(socket);
-                handler(reader, writer).await;
-            }) as std::pin::Pin<Box<dyn Future<Output = ()>>>)
+            Ok(connection(stream, handler))
         }
     });
     Ok(server)
+}
+
+/// The task body for one accepted connection: split it and run `handler`.
+fn connection<S, H, F>(stream: S, handler: Rc<H>) -> std::pin::Pin<Box<dyn Future<Output = ()>>>
+where
+    S: ByteSocket + 'static,
+    H: Fn(StreamReader, StreamWriter) -> F + 'static,
+    F: Future<Output = ()> + 'static,
+{
+    Box::pin(async move {
+        let (reader, writer) = split(Rc::new(stream));
+        handler(reader, writer).await;
+    })
 }
 
 /// A listening server made by [`start_server`] (`asyncio.Server`).
@@ -218,16 +222,7 @@ impl Server {
     /// Cancel safe.
     pub async fn wait_closed(&self) {
         let flag = &self.closed;
-        let mut waiter = Waiter::new(&flag.waiters);
-        poll_fn(|cx| {
-            if flag.closed.get() {
-                return Poll::Ready(());
-            }
-            let _ = waiter.poll(cx);
-            Poll::Pending
-        })
-        .await;
-        waiter.cancel();
+        wait_until(&flag.waiters, || flag.closed.get()).await;
     }
 }
 

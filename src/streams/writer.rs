@@ -12,7 +12,7 @@ use std::task::Poll;
 use super::ByteSocket;
 use crate::runtime::context;
 use crate::runtime::exception::ExceptionContext;
-use crate::util::wait_queue::{WaitQueue, Waiter};
+use crate::util::wait_queue::{wait_until, WaitQueue};
 
 /// `drain` waits while more than this is buffered (asyncio's high-water
 /// mark).
@@ -120,16 +120,10 @@ impl StreamWriter {
     pub async fn drain(&mut self) -> io::Result<()> {
         let state = &self.state;
         if state.buffer.borrow().len() > HIGH_WATER && state.error.borrow().is_none() {
-            let mut waiter = Waiter::new(&state.drained);
-            poll_fn(|cx| {
-                if state.buffer.borrow().len() <= LOW_WATER || state.error.borrow().is_some() {
-                    return Poll::Ready(());
-                }
-                let _ = waiter.poll(cx);
-                Poll::Pending
+            wait_until(&state.drained, || {
+                state.buffer.borrow().len() <= LOW_WATER || state.error.borrow().is_some()
             })
             .await;
-            waiter.cancel();
         }
         state.check_error()
     }
@@ -183,16 +177,7 @@ impl StreamWriter {
     /// Cancel safe: closing goes on.
     pub async fn wait_closed(&self) -> io::Result<()> {
         let state = &self.state;
-        let mut waiter = Waiter::new(&state.finished);
-        poll_fn(|cx| {
-            if state.closed.get() {
-                return Poll::Ready(());
-            }
-            let _ = waiter.poll(cx);
-            Poll::Pending
-        })
-        .await;
-        waiter.cancel();
+        wait_until(&state.finished, || state.closed.get()).await;
         state.check_error()
     }
 

@@ -249,6 +249,22 @@ impl<T> fmt::Debug for Waiter<'_, T> {
     }
 }
 
+/// Waits on `queue` until `done()` holds, checking it first and after each
+/// notification.
+pub(crate) async fn wait_until<T>(queue: &WaitQueue<T>, done: impl Fn() -> bool) {
+    let mut waiter = Waiter::new(queue);
+    std::future::poll_fn(|cx| {
+        if done() {
+            return std::task::Poll::Ready(());
+        }
+        // Registered (or still registered): any notification re-checks.
+        let _ = waiter.poll(cx);
+        std::task::Poll::Pending
+    })
+    .await;
+    waiter.cancel();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
