@@ -85,6 +85,7 @@
 
 mod error;
 mod net;
+mod process;
 mod reactor;
 mod runtime;
 mod streams;
@@ -102,6 +103,7 @@ pub use crate::error::{
 pub use crate::net::tcp::{TcpListener, TcpStream};
 pub use crate::net::udp::UdpSocket;
 pub use crate::net::unix::{UnixDatagram, UnixListener, UnixStream};
+pub use crate::process::{create_subprocess_exec, create_subprocess_shell, Process, ProcessBuilder};
 pub use crate::runtime::callback::{Handle, TimerHandle};
 #[doc(alias = "get_event_loop")]
 pub use crate::runtime::event_loop::EventLoop;

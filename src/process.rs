@@ -1,0 +1,436 @@
+//! Subprocesses: `create_subprocess_exec` and `create_subprocess_shell`
+//! (asyncio's `asyncio.subprocess`).
+//!
+//! # Implementation
+//!
+//! A child's exit is learned from the reactor: a `pidfd` (Linux 5.3+),
+//! registered like a socket, becomes readable when the child exits, and only
+//! then is it reaped with a non-blocking `waitpid`. No polling loop, no
+//! thread per child. Piped stdio becomes corio streams. A `Process` dropped
+//! before its child exits leaves a task (or, without a running loop, a
+//! thread) behind to reap it, so no zombie is left.
+
+use std::cell::RefCell;
+use std::ffi::OsStr;
+use std::fmt;
+use std::future::{poll_fn, IntoFuture, Ready};
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::path::Path;
+use std::process::{Child, ExitStatus, Stdio};
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use mio::unix::pipe;
+
+use crate::net::io::Io;
+use crate::reactor::sources::Direction;
+use crate::streams::reader::StreamReader;
+use crate::streams::writer::StreamWriter;
+use crate::streams::ByteSocket;
+
+/// Runs `program` with `args`: `asyncio.create_subprocess_exec(program,
+/// *args)`. Set the child's stdio and more on the returned builder, then
+/// `.await` it; stdio not piped is inherited.
+///
+/// # Examples
+///
+/// ```
+/// use std::process::Stdio;
+///
+/// corio::run(async {
+///     let mut child = corio::create_subprocess_exec("echo", ["hello"]).stdout(Stdio::piped()).await.unwrap();
+///     let (out, _) = child.communicate(None).await.unwrap();
+///     assert_eq!(out, b"hello\n");
+///     assert_eq!(child.returncode(), Some(0));
+/// });
+/// ```
+pub fn create_subprocess_exec<I, A>(program: impl AsRef<OsStr>, args: I) -> ProcessBuilder
+where
+    I: IntoIterator<Item = A>,
+    A: AsRef<OsStr>,
+{
+    let mut command = std::process::Command::new(program);
+    command.args(args);
+    ProcessBuilder { command, kill_on_drop: false }
+}
+
+/// Runs `cmd` with `/bin/sh -c`: `asyncio.create_subprocess_shell(cmd)`.
+///
+/// # Examples
+///
+/// ```
+/// corio::run(async {
+///     let mut child = corio::create_subprocess_shell("exit 3").await.unwrap();
+///     assert_eq!(child.wait().await.unwrap().code(), Some(3));
+/// });
+/// ```
+pub fn create_subprocess_shell(cmd: impl AsRef<OsStr>) -> ProcessBuilder {
+    create_subprocess_exec("/bin/sh", [OsStr::new("-c"), cmd.as_ref()])
+}
+
+/// How to start a child; `.await` it to start it.
+#[must_use = "the process starts when the builder is awaited"]
+#[derive(Debug)]
+pub struct ProcessBuilder {
+    command: std::process::Command,
+    kill_on_drop: bool,
+}
+
+impl ProcessBuilder {
+    /// The child's standard input.
+    pub fn stdin(mut self, stdio: Stdio) -> ProcessBuilder {
+        self.command.stdin(stdio);
+        self
+    }
+
+    /// The child's standard output.
+    pub fn stdout(mut self, stdio: Stdio) -> ProcessBuilder {
+        self.command.stdout(stdio);
+        self
+    }
+
+    /// The child's standard error.
+    pub fn stderr(mut self, stdio: Stdio) -> ProcessBuilder {
+        self.command.stderr(stdio);
+        self
+    }
+
+    /// The child's working directory.
+    pub fn cwd(mut self, dir: impl AsRef<Path>) -> ProcessBuilder {
+        self.command.current_dir(dir);
+        self
+    }
+
+    /// Sets an environment variable of the child.
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> ProcessBuilder {
+        self.command.env(key, value);
+        self
+    }
+
+    /// Kill the child (`SIGKILL`) if the [`Process`] is dropped before it
+    /// exits (default false).
+    pub fn kill_on_drop(mut self, kill: bool) -> ProcessBuilder {
+        self.kill_on_drop = kill;
+        self
+    }
+
+    fn spawn(mut self) -> io::Result<Process> {
+        let mut child = self.command.spawn()?;
+        let exit = match PidFd::open(child.id()) {
+            Ok(pidfd) => pidfd,
+            Err(err) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(err);
+            }
+        };
+        let stdin = child.stdin.take().map(|stdin| pipe_writer(pipe::Sender::from(stdin))).transpose()?;
+        let stdout = child.stdout.take().map(|out| pipe_reader(pipe::Receiver::from(out))).transpose()?;
+        let stderr = child.stderr.take().map(|err| pipe_reader(pipe::Receiver::from(err))).transpose()?;
+        Ok(Process {
+            child: Some(child),
+            exit: Io::new(exit)?,
+            status: None,
+            stdin,
+            stdout,
+            stderr,
+            kill_on_drop: self.kill_on_drop,
+        })
+    }
+}
+
+impl IntoFuture for ProcessBuilder {
+    type Output = io::Result<Process>;
+    type IntoFuture = Ready<io::Result<Process>>;
+
+    /// Starts the child (a plain `fork`/`exec`, as asyncio does on the
+    /// loop's thread).
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` for a program that does not exist, and the OS's other
+    /// errors.
+    fn into_future(self) -> Ready<io::Result<Process>> {
+        std::future::ready(self.spawn())
+    }
+}
+
+/// A running child (`asyncio.subprocess.Process`).
+pub struct Process {
+    child: Option<Child>,
+    exit: Io<PidFd>,
+    status: Option<ExitStatus>,
+    /// The child's standard input, if piped.
+    pub stdin: Option<StreamWriter>,
+    /// The child's standard output, if piped.
+    pub stdout: Option<StreamReader>,
+    /// The child's standard error, if piped.
+    pub stderr: Option<StreamReader>,
+    kill_on_drop: bool,
+}
+
+impl Process {
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
+    /// The exit code once the child has exited and been waited for; `None`
+    /// before, and for a child killed by a signal.
+    pub fn returncode(&self) -> Option<i32> {
+        self.status.and_then(|status| status.code())
+    }
+
+    /// Waits for the child to exit.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: waiting again later works.
+    pub async fn wait(&mut self) -> io::Result<ExitStatus> {
+        if let Some(status) = self.status {
+            return Ok(status);
+        }
+        let child = self.child.as_mut().expect("the child is kept until dropped");
+        let status = poll_fn(|cx| {
+            self.exit.poll_io(cx, Direction::Read, |_| match child.try_wait()? {
+                Some(status) => Ok(status),
+                None => Err(io::ErrorKind::WouldBlock.into()),
+            })
+        })
+        .await?;
+        self.status = Some(status);
+        Ok(status)
+    }
+
+    /// Sends `input` to the child's stdin (then closes it) while reading
+    /// all of its stdout and stderr, then waits for it to exit; returns
+    /// (stdout, stderr). Feeding and reading go on together, so a child that
+    /// fills its output pipes before reading all its input cannot deadlock.
+    /// A stream that was not piped gives an empty `Vec`.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error. A child that exits without reading all its input is
+    /// not an error (as in asyncio, the broken pipe is ignored).
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel safe: the pipes are taken by the first call.
+    pub async fn communicate(&mut self, input: Option<&[u8]>) -> io::Result<(Vec<u8>, Vec<u8>)> {
+        let (stdin, stdout, stderr) = (self.stdin.take(), self.stdout.take(), self.stderr.take());
+        let feed = async move {
+            let Some(mut stdin) = stdin else { return Ok(()) };
+            if let Some(input) = input {
+                stdin.write(input);
+            }
+            stdin.close();
+            match stdin.wait_closed().await {
+                Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+                other => other,
+            }
+        };
+        let read_all = |pipe: Option<StreamReader>| async move {
+            match pipe {
+                Some(mut pipe) => pipe.read_to_end().await,
+                None => Ok(Vec::new()),
+            }
+        };
+        let (fed, out, err) = crate::gather!(feed, read_all(stdout), read_all(stderr)).await;
+        fed?;
+        self.wait().await?;
+        Ok((out?, err?))
+    }
+
+    /// Kills the child with `SIGKILL`.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error.
+    pub fn kill(&mut self) -> io::Result<()> {
+        self.send_signal(libc::SIGKILL)
+    }
+
+    /// Asks the child to stop with `SIGTERM`.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error.
+    pub fn terminate(&mut self) -> io::Result<()> {
+        self.send_signal(libc::SIGTERM)
+    }
+
+    /// Sends `signal` to the child. Does nothing once the child was waited
+    /// for (its pid may belong to another process by then).
+    ///
+    /// # Errors
+    ///
+    /// The OS's error, such as `InvalidInput` for an invalid signal.
+    pub fn send_signal(&mut self, signal: i32) -> io::Result<()> {
+        if self.status.is_some() {
+            return Ok(());
+        }
+        self.exit.get_ref().send_signal(signal)
+    }
+}
+
+impl Drop for Process {
+    /// Kills the child if asked to (`kill_on_drop`), and makes sure it is
+    /// reaped once it exits: by a task of the running loop, or else by a
+    /// thread.
+    fn drop(&mut self) {
+        if self.status.is_some() {
+            return;
+        }
+        let Some(mut child) = self.child.take() else { return };
+        if self.kill_on_drop {
+            let _ = child.kill();
+        }
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        if crate::try_get_running_loop().is_some() {
+            if let Ok(pidfd) = PidFd::open(child.id()).and_then(Io::new) {
+                drop(crate::create_task(async move {
+                    let _ = poll_fn(|cx| {
+                        pidfd.poll_io(cx, Direction::Read, |_| match child.try_wait()? {
+                            Some(status) => Ok(status),
+                            None => Err(io::ErrorKind::WouldBlock.into()),
+                        })
+                    })
+                    .await;
+                }));
+                return;
+            }
+        }
+        std::thread::spawn(move || child.wait());
+    }
+}
+
+impl fmt::Debug for Process {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Process").field("pid", &self.pid()).field("returncode", &self.returncode()).finish()
+    }
+}
+
+/// A process file descriptor: readable once the process exits.
+#[derive(Debug)]
+struct PidFd(OwnedFd);
+
+impl PidFd {
+    fn open(pid: u32) -> io::Result<PidFd> {
+        // SAFETY: pidfd_open takes a pid and flags, no pointers; a negative
+        // return is an error, reported below.
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: the kernel just returned this descriptor to us; nothing
+        // else owns it.
+        Ok(PidFd(unsafe { OwnedFd::from_raw_fd(fd as RawFd) }))
+    }
+
+    fn send_signal(&self, signal: i32) -> io::Result<()> {
+        // SAFETY: pidfd_send_signal takes the pidfd, a signal, a null
+        // siginfo (allowed) and flags 0. Through the pidfd, the signal can
+        // only reach this child, never a process that reused its pid.
+        let rc = unsafe {
+            libc::syscall(libc::SYS_pidfd_send_signal, self.0.as_raw_fd(), signal, std::ptr::null::<u8>(), 0)
+        };
+        if rc < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+}
+
+impl mio::event::Source for PidFd {
+    fn register(
+        &mut self,
+        registry: &mio::Registry,
+        token: mio::Token,
+        interests: mio::Interest,
+    ) -> io::Result<()> {
+        mio::unix::SourceFd(&self.0.as_raw_fd()).register(registry, token, interests)
+    }
+
+    fn reregister(
+        &mut self,
+        registry: &mio::Registry,
+        token: mio::Token,
+        interests: mio::Interest,
+    ) -> io::Result<()> {
+        mio::unix::SourceFd(&self.0.as_raw_fd()).reregister(registry, token, interests)
+    }
+
+    fn deregister(&mut self, registry: &mio::Registry) -> io::Result<()> {
+        mio::unix::SourceFd(&self.0.as_raw_fd()).deregister(registry)
+    }
+}
+
+/// The read end of a pipe from the child, as a stream.
+struct PipeReader(Io<pipe::Receiver>);
+
+/// The write end of a pipe to the child; closing it drops the descriptor so
+/// the child reads end of file.
+struct PipeWriter(RefCell<Option<Io<pipe::Sender>>>);
+
+fn pipe_reader(receiver: pipe::Receiver) -> io::Result<StreamReader> {
+    receiver.set_nonblocking(true)?;
+    Ok(StreamReader::new(Rc::new(PipeReader(Io::new(receiver)?))))
+}
+
+fn pipe_writer(sender: pipe::Sender) -> io::Result<StreamWriter> {
+    sender.set_nonblocking(true)?;
+    Ok(StreamWriter::new(Rc::new(PipeWriter(RefCell::new(Some(Io::new(sender)?))))))
+}
+
+fn not_this_way() -> io::Error {
+    io::Error::new(io::ErrorKind::Unsupported, "a pipe goes one way only, and has no address")
+}
+
+impl ByteSocket for PipeReader {
+    fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.0.poll_io(cx, Direction::Read, |mut pipe| pipe.read(buf))
+    }
+    fn poll_write(&self, _cx: &mut Context<'_>, _buf: &[u8]) -> Poll<io::Result<usize>> {
+        Poll::Ready(Err(not_this_way()))
+    }
+    fn shutdown(&self, _how: Shutdown) -> io::Result<()> {
+        Ok(())
+    }
+    fn peer_addr(&self) -> io::Result<SocketAddr> {
+        Err(not_this_way())
+    }
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        Err(not_this_way())
+    }
+}
+
+impl ByteSocket for PipeWriter {
+    fn poll_read(&self, _cx: &mut Context<'_>, _buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        Poll::Ready(Err(not_this_way()))
+    }
+    fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match &*self.0.borrow() {
+            Some(io) => io.poll_io(cx, Direction::Write, |mut pipe| pipe.write(buf)),
+            None => Poll::Ready(Err(io::ErrorKind::BrokenPipe.into())),
+        }
+    }
+    fn shutdown(&self, _how: Shutdown) -> io::Result<()> {
+        let closed = self.0.borrow_mut().take();
+        drop(closed);
+        Ok(())
+    }
+    fn peer_addr(&self) -> io::Result<SocketAddr> {
+        Err(not_this_way())
+    }
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        Err(not_this_way())
+    }
+}
