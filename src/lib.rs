@@ -51,6 +51,7 @@
 //! | `asyncio.Queue`, `PriorityQueue`, `LifoQueue` | [`Queue`], [`PriorityQueue`], [`LifoQueue`] |
 //! | `asyncio.open_connection`, `start_server` | [`open_connection`], [`start_server`] → [`StreamReader`], [`StreamWriter`] |
 //! | transports, `create_datagram_endpoint` | [`TcpStream`], [`TcpListener`], [`UdpSocket`], [`UnixStream`] |
+//! | `asyncio.create_subprocess_exec`, `create_subprocess_shell` | [`create_subprocess_exec`], [`create_subprocess_shell`] → [`Process`] |
 //! | `IsolatedAsyncioTestCase`, `loop.set_debug` | [`macro@test`], [`Builder::virtual_time`], [`Builder::shuffle`], [`Builder::debug`] |
 //!
 //! `docs/porting.md` in the repository has the full table, side by side.
