@@ -89,6 +89,7 @@ mod net;
 mod process;
 mod reactor;
 mod runtime;
+mod signal;
 mod streams;
 mod sync;
 mod task;
@@ -115,6 +116,7 @@ pub use crate::runtime::running::{
     call_at, call_exception_handler, call_later, call_soon, get_running_loop, set_exception_handler, time,
     try_get_running_loop,
 };
+pub use crate::signal::{add_signal_handler, remove_signal_handler, signal, Signal};
 pub use crate::streams::reader::{StreamReader, DEFAULT_LIMIT};
 pub use crate::streams::server::{
     open_connection, open_unix_connection, start_server, start_unix_server, Server,

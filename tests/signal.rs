@@ -1,0 +1,89 @@
+//! Signals: handlers run on the loop's thread, streams count deliveries,
+//! bad signals are refused. Each test uses its own signal, since signals
+//! reach the whole process and tests run in parallel.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use futures_lite::StreamExt;
+
+const SIGHUP: i32 = 1;
+const SIGKILL: i32 = 9;
+const SIGUSR2: i32 = 12;
+const SIGURG: i32 = 23;
+const SIGWINCH: i32 = 28;
+
+fn send_to_self(signal: i32) {
+    let status = std::process::Command::new("kill")
+        .args([format!("-{signal}"), std::process::id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn a_handler_runs_on_the_loop_thread() {
+    let loop_thread = std::thread::current().id();
+    corio::run(async move {
+        let ran_on = Rc::new(Cell::new(None));
+        let record = ran_on.clone();
+        corio::add_signal_handler(SIGWINCH, move || record.set(Some(std::thread::current().id()))).unwrap();
+        send_to_self(SIGWINCH);
+        while ran_on.get().is_none() {
+            corio::sleep(Duration::from_millis(1)).await;
+        }
+        assert_eq!(ran_on.get(), Some(loop_thread));
+        assert!(corio::remove_signal_handler(SIGWINCH));
+        assert!(!corio::remove_signal_handler(SIGWINCH), "removed already");
+    });
+}
+
+#[test]
+fn a_signal_stream_yields_once_per_delivery() {
+    corio::run(async {
+        let mut deliveries = corio::signal(SIGURG).unwrap();
+        for _ in 0..3 {
+            send_to_self(SIGURG);
+            corio::wait_for(Duration::from_secs(30), deliveries.next()).await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn uncatchable_and_invalid_signals_are_refused() {
+    corio::run(async {
+        for signal in [SIGKILL, 0, -3, 200] {
+            let err = corio::add_signal_handler(signal, || {}).unwrap_err();
+            assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "signal {signal}");
+            assert!(corio::signal(signal).is_err());
+        }
+    });
+}
+
+#[test]
+fn two_loops_in_two_threads_both_hear_a_signal() {
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(3));
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                corio::run(async move {
+                    let mut hangups = corio::signal(SIGUSR2).unwrap();
+                    corio::to_thread(move || barrier.wait()).await.unwrap();
+                    corio::wait_for(Duration::from_secs(30), hangups.next()).await.is_ok()
+                })
+            })
+        })
+        .collect();
+    barrier.wait(); // both loops handle SIGUSR2 now
+    send_to_self(SIGUSR2);
+    for thread in threads {
+        assert!(thread.join().unwrap(), "a loop missed the signal");
+    }
+}
+
+#[test]
+fn handlers_need_a_running_loop() {
+    assert!(corio::add_signal_handler(SIGHUP, || {}).is_err());
+}
