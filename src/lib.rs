@@ -52,6 +52,7 @@
 //! | `asyncio.open_connection`, `start_server` | [`open_connection`], [`start_server`] → [`StreamReader`], [`StreamWriter`] |
 //! | transports, `create_datagram_endpoint` | [`TcpStream`], [`TcpListener`], [`UdpSocket`], [`UnixStream`] |
 //! | `asyncio.create_subprocess_exec`, `create_subprocess_shell` | [`create_subprocess_exec`], [`create_subprocess_shell`] → [`Process`] |
+//! | `loop.add_signal_handler`, `remove_signal_handler` | [`add_signal_handler`], [`remove_signal_handler`], [`signal()`](signal()) |
 //! | `IsolatedAsyncioTestCase`, `loop.set_debug` | [`macro@test`], [`Builder::virtual_time`], [`Builder::shuffle`], [`Builder::debug`] |
 //!
 //! `docs/porting.md` in the repository has the full table, side by side.

@@ -5,8 +5,10 @@
 //!
 //! A child's exit is learned from the reactor: a `pidfd` (Linux 5.3+),
 //! registered like a socket, becomes readable when the child exits, and only
-//! then is it reaped with a non-blocking `waitpid`. No polling loop, no
-//! thread per child. Piped stdio becomes corio streams. A `Process` dropped
+//! then is it reaped with a non-blocking `waitpid`. Where the kernel has no
+//! pidfds (or under valgrind, which does not emulate them), each `SIGCHLD`
+//! delivery — through the loop's signal self-pipe — prompts the
+//! non-blocking `waitpid` instead. No polling loop, no thread per child. Piped stdio becomes corio streams. A `Process` dropped
 //! before its child exits leaves a task (or, without a running loop, a
 //! thread) behind to reap it, so no zombie is left.
 
@@ -18,9 +20,12 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::Path;
+use std::pin::Pin;
 use std::process::{Child, ExitStatus, Stdio};
 use std::rc::Rc;
 use std::task::{Context, Poll};
+
+use futures_core::Stream;
 
 use mio::unix::pipe;
 
@@ -117,9 +122,13 @@ impl ProcessBuilder {
     }
 
     fn spawn(mut self) -> io::Result<Process> {
+        // Listening for SIGCHLD before the fork, so that no exit is missed
+        // if the fallback below is needed; dropped at once otherwise.
+        let sigchld = crate::signal::make_signal(libc::SIGCHLD)?;
         let mut child = self.command.spawn()?;
         let exit = match PidFd::open(child.id()) {
-            Ok(pidfd) => pidfd,
+            Ok(pidfd) => ExitWatch::PidFd(Io::new(pidfd)?),
+            Err(err) if err.raw_os_error() == Some(libc::ENOSYS) => ExitWatch::SigChld(sigchld),
             Err(err) => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -131,7 +140,7 @@ impl ProcessBuilder {
         let stderr = child.stderr.take().map(|err| pipe_reader(pipe::Receiver::from(err))).transpose()?;
         Ok(Process {
             child: Some(child),
-            exit: Io::new(exit)?,
+            exit,
             status: None,
             stdin,
             stdout,
@@ -160,7 +169,7 @@ impl IntoFuture for ProcessBuilder {
 /// A running child (`asyncio.subprocess.Process`).
 pub struct Process {
     child: Option<Child>,
-    exit: Io<PidFd>,
+    exit: ExitWatch,
     status: Option<ExitStatus>,
     /// The child's standard input, if piped.
     pub stdin: Option<StreamWriter>,
@@ -197,13 +206,7 @@ impl Process {
             return Ok(status);
         }
         let child = self.child.as_mut().expect("the child is kept until dropped");
-        let status = poll_fn(|cx| {
-            self.exit.poll_io(cx, Direction::Read, |_| match child.try_wait()? {
-                Some(status) => Ok(status),
-                None => Err(io::ErrorKind::WouldBlock.into()),
-            })
-        })
-        .await?;
+        let status = self.exit.wait(child).await?;
         self.status = Some(status);
         Ok(status)
     }
@@ -275,7 +278,10 @@ impl Process {
         if self.status.is_some() {
             return Ok(());
         }
-        self.exit.get_ref().send_signal(signal)
+        match &self.exit {
+            ExitWatch::PidFd(pidfd) => pidfd.get_ref().send_signal(signal),
+            ExitWatch::SigChld(_) | ExitWatch::Taken => send_signal_to_pid(self.pid(), signal),
+        }
     }
 }
 
@@ -295,18 +301,11 @@ impl Drop for Process {
             return;
         }
         if crate::try_get_running_loop().is_some() {
-            if let Ok(pidfd) = PidFd::open(child.id()).and_then(Io::new) {
-                drop(crate::create_task(async move {
-                    let _ = poll_fn(|cx| {
-                        pidfd.poll_io(cx, Direction::Read, |_| match child.try_wait()? {
-                            Some(status) => Ok(status),
-                            None => Err(io::ErrorKind::WouldBlock.into()),
-                        })
-                    })
-                    .await;
-                }));
-                return;
-            }
+            let mut exit = std::mem::replace(&mut self.exit, ExitWatch::Taken);
+            drop(crate::create_task(async move {
+                let _ = exit.wait(&mut child).await;
+            }));
+            return;
         }
         std::thread::spawn(move || child.wait());
     }
@@ -316,6 +315,51 @@ impl fmt::Debug for Process {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Process").field("pid", &self.pid()).field("returncode", &self.returncode()).finish()
     }
+}
+
+/// How a `Process` learns that its child exited.
+enum ExitWatch {
+    /// A pidfd on the reactor: readable once the child exits.
+    PidFd(Io<PidFd>),
+    /// Without pidfds: every `SIGCHLD` delivery to the loop.
+    SigChld(crate::signal::Signal),
+    /// Handed to the reaping task of a dropped `Process`.
+    Taken,
+}
+
+impl ExitWatch {
+    /// Waits until `child` has exited, and reaps it.
+    async fn wait(&mut self, child: &mut Child) -> io::Result<ExitStatus> {
+        match self {
+            ExitWatch::PidFd(pidfd) => {
+                poll_fn(|cx| {
+                    pidfd.poll_io(cx, Direction::Read, |_| match child.try_wait()? {
+                        Some(status) => Ok(status),
+                        None => Err(io::ErrorKind::WouldBlock.into()),
+                    })
+                })
+                .await
+            }
+            ExitWatch::SigChld(deliveries) => loop {
+                if let Some(status) = child.try_wait()? {
+                    return Ok(status);
+                }
+                // Some child of the process exited; maybe this one.
+                std::future::poll_fn(|cx| Pin::new(&mut *deliveries).poll_next(cx)).await;
+            },
+            ExitWatch::Taken => unreachable!("only a dropped Process gives its watch away"),
+        }
+    }
+}
+
+/// Sends `signal` to `pid`: the fallback where there are no pidfds.
+fn send_signal_to_pid(pid: u32, signal: i32) -> io::Result<()> {
+    // SAFETY: `kill` takes no pointers. The child was not reaped yet (the
+    // caller checks), so its pid cannot have been reused.
+    if unsafe { libc::kill(pid as libc::pid_t, signal) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// A process file descriptor: readable once the process exits.

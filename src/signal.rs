@@ -36,7 +36,7 @@ const NSIG: i32 = 65;
 
 /// The write ends of the loops' self-pipes; -1 marks a free slot.
 static PIPES: [AtomicI32; MAX_LOOPS] = [const { AtomicI32::new(-1) }; MAX_LOOPS];
-/// Bit `sig` of a slot's mask: that loop wants signal `sig`.
+/// Bit `sig - 1` of a slot's mask: that loop wants signal `sig`.
 static WANTED: [AtomicU64; MAX_LOOPS] = [const { AtomicU64::new(0) }; MAX_LOOPS];
 
 /// Per signal, how many loops handle it and the disposition to restore.
@@ -47,7 +47,15 @@ struct Installed {
 
 static INSTALLED: Mutex<Vec<Option<Installed>>> = Mutex::new(Vec::new());
 
+/// The bit of `signal` (1 to 64) in a `WANTED` mask.
+fn bit(signal: i32) -> u64 {
+    1 << (signal - 1)
+}
+
 extern "C" fn on_signal(signal: libc::c_int) {
+    if !(1..NSIG).contains(&signal) {
+        return;
+    }
     // SAFETY: reading and restoring errno through its location is
     // async-signal-safe; `write` may change errno and the interrupted code
     // must not see it.
@@ -55,7 +63,7 @@ extern "C" fn on_signal(signal: libc::c_int) {
     let byte = signal as u8;
     for (pipe, wanted) in PIPES.iter().zip(&WANTED) {
         let fd = pipe.load(Ordering::Acquire);
-        if fd >= 0 && wanted.load(Ordering::Acquire) & (1 << signal) != 0 {
+        if fd >= 0 && wanted.load(Ordering::Acquire) & bit(signal) != 0 {
             // SAFETY: `write` is async-signal-safe; `byte` outlives the call.
             // A full pipe drops the byte, which is fine: the loop has a
             // delivery of this signal to read already.
@@ -164,10 +172,9 @@ impl LoopSignals {
     }
 
     fn want(&self, signal: i32) -> io::Result<()> {
-        let bit = 1 << signal;
-        if WANTED[self.slot].load(Ordering::Acquire) & bit == 0 {
+        if WANTED[self.slot].load(Ordering::Acquire) & bit(signal) == 0 {
             install(signal)?;
-            WANTED[self.slot].fetch_or(bit, Ordering::AcqRel);
+            WANTED[self.slot].fetch_or(bit(signal), Ordering::AcqRel);
         }
         Ok(())
     }
@@ -176,7 +183,7 @@ impl LoopSignals {
     fn release(&self, signal: i32) {
         let has_handler = self.handlers.borrow().contains_key(&signal);
         let has_stream = self.streams.borrow().get(&signal).is_some_and(|streams| !streams.is_empty());
-        let bit = 1 << signal;
+        let bit = bit(signal);
         if !has_handler && !has_stream && WANTED[self.slot].fetch_and(!bit, Ordering::AcqRel) & bit != 0 {
             uninstall(signal);
         }
@@ -204,7 +211,7 @@ impl Drop for LoopSignals {
         let wanted = WANTED[self.slot].swap(0, Ordering::AcqRel);
         PIPES[self.slot].store(-1, Ordering::Release);
         for signal in 1..NSIG {
-            if wanted & (1 << signal) != 0 {
+            if wanted & bit(signal) != 0 {
                 uninstall(signal);
             }
         }
@@ -288,6 +295,12 @@ pub fn remove_signal_handler(signal: i32) -> bool {
 /// });
 /// ```
 pub fn signal(signal: i32) -> io::Result<Signal> {
+    make_signal(signal)
+}
+
+/// [`signal`], for the crate's own use (the `SIGCHLD` fallback of
+/// subprocesses).
+pub(crate) fn make_signal(signal: i32) -> io::Result<Signal> {
     check(signal)?;
     let signals = LoopSignals::current()?;
     let deliveries = Rc::new(Deliveries { count: Cell::new(0), waker: Cell::new(None) });

@@ -87,3 +87,13 @@ fn two_loops_in_two_threads_both_hear_a_signal() {
 fn handlers_need_a_running_loop() {
     assert!(corio::add_signal_handler(SIGHUP, || {}).is_err());
 }
+
+#[test]
+fn the_highest_signal_number_is_handled() {
+    // Signal 64 (SIGRTMAX on Linux) is the last bit of the masks.
+    corio::run(async {
+        let mut deliveries = corio::signal(64).unwrap();
+        send_to_self(64);
+        corio::wait_for(Duration::from_secs(30), deliveries.next()).await.unwrap();
+    });
+}
