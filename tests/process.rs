@@ -105,20 +105,26 @@ fn two_hundred_children_in_parallel_leave_no_zombie() {
     assert_eq!(zombie_children(), 0);
 }
 
+/// Waits, up to `seconds`, for process `pid` to be gone (exited and
+/// reaped: no `/proc` entry left, not even a zombie's).
+async fn gone_within_seconds(pid: u32, seconds: u64) -> bool {
+    let path = format!("/proc/{pid}");
+    for _ in 0..seconds * 100 {
+        if !std::path::Path::new(&path).exists() {
+            return true;
+        }
+        corio::sleep(Duration::from_millis(10)).await;
+    }
+    false
+}
+
 #[test]
 fn a_process_dropped_before_its_child_exits_is_still_reaped() {
     corio::run(async {
         let child = corio::create_subprocess_exec("sleep", ["0.05"]).await.unwrap();
         let pid = child.pid();
         drop(child);
-        // The reaping task waits for the exit; give the child time to end.
-        for _ in 0..200 {
-            corio::sleep(Duration::from_millis(10)).await;
-            if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
-                break;
-            }
-        }
-        assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists(), "child {pid} was not reaped");
+        assert!(gone_within_seconds(pid, 2).await, "child {pid} was not reaped");
     });
 }
 
@@ -128,13 +134,7 @@ fn kill_on_drop_kills_the_child() {
         let child = corio::create_subprocess_exec("sleep", ["100"]).kill_on_drop(true).await.unwrap();
         let pid = child.pid();
         drop(child);
-        for _ in 0..200 {
-            corio::sleep(Duration::from_millis(10)).await;
-            if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
-                break;
-            }
-        }
-        assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists(), "child {pid} still there");
+        assert!(gone_within_seconds(pid, 2).await, "child {pid} still there");
     });
 }
 

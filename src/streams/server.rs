@@ -100,14 +100,7 @@ where
     }
     let server = Server::new(addrs);
     for listener in listeners {
-        let (listener, handler) = (Rc::new(listener), handler.clone());
-        server.serve(move || {
-            let (listener, handler) = (listener.clone(), handler.clone());
-            async move {
-                let (stream, _) = listener.accept().await?;
-                Ok(connection(stream, handler))
-            }
-        });
+        server.serve(listener, handler.clone());
     }
     Ok(server)
 }
@@ -123,30 +116,29 @@ where
     H: Fn(StreamReader, StreamWriter) -> F + 'static,
     F: Future<Output = ()> + 'static,
 {
-    let listener = Rc::new(UnixListener::bind(path)?);
-    let handler = Rc::new(handler);
     let server = Server::new(Vec::new());
-    server.serve(move || {
-        let (listener, handler) = (listener.clone(), handler.clone());
-        async move {
-            let (stream, _) = listener.accept().await?;
-            Ok(connection(stream, handler))
-        }
-    });
+    server.serve(UnixListener::bind(path)?, Rc::new(handler));
     Ok(server)
 }
 
-/// The task body for one accepted connection: split it and run `handler`.
-fn connection<S, H, F>(stream: S, handler: Rc<H>) -> std::pin::Pin<Box<dyn Future<Output = ()>>>
-where
-    S: ByteSocket + 'static,
-    H: Fn(StreamReader, StreamWriter) -> F + 'static,
-    F: Future<Output = ()> + 'static,
-{
-    Box::pin(async move {
-        let (reader, writer) = split(Rc::new(stream));
-        handler(reader, writer).await;
-    })
+/// What a server accepts connections from.
+trait Listener: 'static {
+    type Stream: ByteSocket + 'static;
+    async fn accept_stream(&self) -> io::Result<Self::Stream>;
+}
+
+impl Listener for TcpListener {
+    type Stream = TcpStream;
+    async fn accept_stream(&self) -> io::Result<TcpStream> {
+        Ok(self.accept().await?.0)
+    }
+}
+
+impl Listener for UnixListener {
+    type Stream = UnixStream;
+    async fn accept_stream(&self) -> io::Result<UnixStream> {
+        Ok(self.accept().await?.0)
+    }
 }
 
 /// A listening server made by [`start_server`] (`asyncio.Server`).
@@ -170,18 +162,25 @@ impl Server {
         }
     }
 
-    /// Runs an accept loop as a task: `accept_one` waits for a connection
-    /// and returns its handler, which runs as a task of its own. A failed
-    /// accept (`EMFILE`: out of descriptors, say) waits a little and goes on.
-    fn serve<A, Fut>(&self, accept_one: A)
+    /// Runs an accept loop for `listener` as a task: each connection is
+    /// split and handed to `handler` in a task of its own. A failed accept
+    /// (`EMFILE`: out of descriptors, say) waits a little and goes on.
+    fn serve<L, H, F>(&self, listener: L, handler: Rc<H>)
     where
-        A: Fn() -> Fut + 'static,
-        Fut: Future<Output = io::Result<std::pin::Pin<Box<dyn Future<Output = ()>>>>> + 'static,
+        L: Listener,
+        H: Fn(StreamReader, StreamWriter) -> F + 'static,
+        F: Future<Output = ()> + 'static,
     {
         let task = crate::create_task(async move {
             loop {
-                match accept_one().await {
-                    Ok(handler) => drop(crate::create_task(handler)),
+                match listener.accept_stream().await {
+                    Ok(stream) => {
+                        let handler = handler.clone();
+                        drop(crate::create_task(async move {
+                            let (reader, writer) = split(Rc::new(stream));
+                            handler(reader, writer).await;
+                        }));
+                    }
                     Err(_) => crate::sleep(Duration::from_millis(100)).await,
                 }
             }
