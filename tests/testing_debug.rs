@@ -130,6 +130,14 @@ fn each_task_says_what_it_waits_on() {
         assert_eq!(waiting["locker"], Some(WaitingOn::Lock));
         assert_eq!(waiting["getter"], Some(WaitingOn::QueueGet));
         assert_eq!(waiting["waiter"], Some(WaitingOn::Event));
+        let listener = corio::TcpListener::bind("127.0.0.1:0").unwrap();
+        let acceptor = corio::create_task_named("acceptor", async move { listener.accept().await.is_ok() });
+        corio::yield_now().await;
+        assert_eq!(
+            corio::all_tasks().iter().find(|t| t.name() == "acceptor").unwrap().waiting_on(),
+            Some(WaitingOn::IoRead)
+        );
+        acceptor.cancel();
         assert_eq!(waiting["Task-1"], None, "the main task is running");
         assert!(corio::task_tree().contains("locker [pending on Lock]"));
         drop(guard);
@@ -165,4 +173,22 @@ fn a_stream_writer_dropped_unclosed_is_reported_in_debug_mode() {
         messages
     });
     assert_eq!(reports, ["unclosed StreamWriter: dropped without close()"]);
+}
+
+#[test]
+fn a_sleeping_task_shows_its_deadline() {
+    let mut runner = corio::Runner::builder().virtual_time(true).build().unwrap();
+    runner.run(async {
+        let start = corio::time();
+        let _napper = corio::create_task_named("napper", corio::sleep(Duration::from_secs(90)));
+        corio::yield_now().await;
+        let napper = corio::all_tasks().into_iter().find(|t| t.name() == "napper").unwrap();
+        assert_eq!(napper.sleep_deadline(), Some(start + Duration::from_secs(90)));
+        corio::sleep(Duration::from_secs(30)).await;
+        assert!(
+            corio::task_tree().contains("napper [pending on sleep, 60.000 s left]"),
+            "{}",
+            corio::task_tree()
+        );
+    });
 }

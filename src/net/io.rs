@@ -51,7 +51,14 @@ impl<S: mio::event::Source> Io<S> {
             return Poll::Ready(Err(loop_closed()));
         };
         loop {
-            let seen = std::task::ready!(core.reactor().borrow_mut().poll_ready(self.key, direction, cx));
+            let poll = core.reactor().borrow_mut().poll_ready(self.key, direction, cx);
+            let Poll::Ready(seen) = poll else {
+                crate::task::info::note_waiting(match direction {
+                    Direction::Read => crate::task::info::WaitingOn::IoRead,
+                    Direction::Write => crate::task::info::WaitingOn::IoWrite,
+                });
+                return Poll::Pending;
+            };
             match op(&self.source) {
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
                     core.reactor().borrow_mut().clear_ready(self.key, direction, seen);

@@ -298,9 +298,27 @@ impl Core {
         let main_state =
             if self.current.get() == Current::Main { TaskState::Running } else { TaskState::Pending };
         let main = self.main_info(main_state);
+        let deadlines = self.sleep_deadlines();
         main.into_iter()
-            .chain(self.tasks.borrow().iter().map(|(_, task)| TaskInfo::of(task.header())))
+            .chain(self.tasks.borrow().iter().map(|(_, task)| {
+                let deadline = deadlines.get(&Arc::as_ptr(task).cast::<()>()).copied();
+                TaskInfo::of(task.header()).with_sleep_deadline(deadline)
+            }))
             .collect()
+    }
+
+    /// The earliest timer deadline of each waker's data pointer. A task's
+    /// waker points at its cell, so a sleeping task's deadline is found
+    /// here without the task storing it (dumps are rare; tasks are many).
+    fn sleep_deadlines(&self) -> std::collections::HashMap<*const (), Instant> {
+        let mut deadlines = std::collections::HashMap::new();
+        for (deadline, runnable) in self.timers.borrow().iter() {
+            if let Runnable::Wake(waker) = runnable {
+                let earliest = deadlines.entry(waker.data()).or_insert(deadline);
+                *earliest = (*earliest).min(deadline);
+            }
+        }
+        deadlines
     }
 
     fn main_info(&self, state: TaskState) -> Option<TaskInfo> {

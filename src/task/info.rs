@@ -67,6 +67,11 @@ pub enum WaitingOn {
     Task,
     /// A promise, a thread job (`to_thread`) or work on another loop.
     Promise,
+    /// A socket or pipe to become readable (a read, an accept, a child's
+    /// exit).
+    IoRead,
+    /// A socket or pipe to become writable (a write, a connect).
+    IoWrite,
 }
 
 impl fmt::Display for WaitingOn {
@@ -83,6 +88,8 @@ impl fmt::Display for WaitingOn {
             WaitingOn::QueueJoin => "Queue.join",
             WaitingOn::Task => "a task",
             WaitingOn::Promise => "a promise",
+            WaitingOn::IoRead => "a read",
+            WaitingOn::IoWrite => "a write",
         })
     }
 }
@@ -102,6 +109,7 @@ pub struct TaskInfo {
     location: &'static Location<'static>,
     parent: Option<TaskId>,
     waiting_on: Option<WaitingOn>,
+    sleep_deadline: Option<std::time::Instant>,
 }
 
 impl TaskInfo {
@@ -112,7 +120,15 @@ impl TaskInfo {
         location: &'static Location<'static>,
         parent: Option<TaskId>,
     ) -> TaskInfo {
-        TaskInfo { id, name, state, location, parent, waiting_on: None }
+        TaskInfo { id, name, state, location, parent, waiting_on: None, sleep_deadline: None }
+    }
+
+    /// Records the deadline of the sleep the task waits on.
+    pub(crate) fn with_sleep_deadline(mut self, deadline: Option<std::time::Instant>) -> TaskInfo {
+        if self.waiting_on == Some(WaitingOn::Sleep) {
+            self.sleep_deadline = deadline;
+        }
+        self
     }
 
     pub(crate) fn with_waiting_on(mut self, waiting_on: Option<WaitingOn>) -> TaskInfo {
@@ -154,6 +170,13 @@ impl TaskInfo {
     pub fn waiting_on(&self) -> Option<WaitingOn> {
         self.waiting_on
     }
+
+    /// When the sleep the task waits on ends, on the loop's clock (for a
+    /// task sleeping itself; a sleep inside `gather` wakes the task through
+    /// another waker and shows none).
+    pub fn sleep_deadline(&self) -> Option<std::time::Instant> {
+        self.sleep_deadline
+    }
 }
 
 /// The task being polled right now: `asyncio.current_task()`. Inside the
@@ -184,7 +207,8 @@ pub fn current_task() -> Option<TaskInfo> {
 /// # Examples
 ///
 /// ```
-/// corio::run(async {
+/// let mut runner = corio::Runner::builder().virtual_time(true).build().unwrap();
+/// runner.run(async {
 ///     let _worker = corio::create_task_named("worker", std::future::pending::<()>());
 ///     let names: Vec<String> = corio::all_tasks().iter().map(|t| t.name().to_owned()).collect();
 ///     assert_eq!(names, ["Task-1", "worker"]);
@@ -202,7 +226,8 @@ pub fn all_tasks() -> Vec<TaskInfo> {
 /// # Examples
 ///
 /// ```
-/// corio::run(async {
+/// let mut runner = corio::Runner::builder().virtual_time(true).build().unwrap();
+/// runner.run(async {
 ///     let _worker = corio::create_task_named("worker", std::future::pending::<()>());
 ///     corio::yield_now().await;
 ///     let tree = corio::task_tree();
@@ -211,7 +236,7 @@ pub fn all_tasks() -> Vec<TaskInfo> {
 ///     assert!(lines[1].starts_with("└── worker [pending] created at "));
 ///     let _sleeper = corio::create_task_named("sleeper", corio::sleep(std::time::Duration::from_secs(60)));
 ///     corio::yield_now().await;
-///     assert!(corio::task_tree().contains("sleeper [pending on sleep] created at "));
+///     assert!(corio::task_tree().contains("sleeper [pending on sleep, 60.000 s left] created at "));
 /// });
 /// ```
 pub fn task_tree() -> String {
@@ -247,12 +272,17 @@ fn write_subtree(out: &mut String, tasks: &[TaskInfo], task: &TaskInfo, prefix: 
         TaskState::Finished => "finished",
         TaskState::Cancelled => "cancelled",
     };
-    let _ = match task.waiting_on() {
-        Some(what) if task.state() == TaskState::Pending => {
-            writeln!(out, "{branch}{} [{state} on {what}] created at {}", task.name(), task.location())
-        }
-        _ => writeln!(out, "{branch}{} [{state}] created at {}", task.name(), task.location()),
+    let waits = match task.waiting_on() {
+        Some(what) if task.state() == TaskState::Pending => match task.sleep_deadline() {
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(crate::time());
+                format!(" on {what}, {:.3} s left", left.as_secs_f64())
+            }
+            None => format!(" on {what}"),
+        },
+        _ => String::new(),
     };
+    let _ = writeln!(out, "{branch}{} [{state}{waits}] created at {}", task.name(), task.location());
     let children: Vec<&TaskInfo> = tasks.iter().filter(|child| child.parent() == Some(task.id())).collect();
     for (i, child) in children.iter().enumerate() {
         write_subtree(out, tasks, child, &child_prefix, Some(i + 1 == children.len()));

@@ -115,6 +115,11 @@ impl<T> Timers<T> {
         Some(slot.value)
     }
 
+    /// Every timer, with its deadline, in no particular order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (Instant, &T)> + '_ {
+        self.heap.iter().map(|entry| (entry.deadline, &self.slots[entry.slot].value))
+    }
+
     /// Takes every timer out, earliest first.
     pub(crate) fn drain(&mut self) -> Vec<T> {
         let mut values = Vec::with_capacity(self.len());
