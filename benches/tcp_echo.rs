@@ -32,8 +32,8 @@ fn cpu_seconds() -> f64 {
 }
 
 /// A server announces its port on stdout, serves until stdin closes, then
-/// prints the CPU seconds it used.
-fn announce_and_wait_for_stdin(port: u16) {
+/// prints the CPU seconds it used ([`finish`]).
+fn announce(port: u16) {
     println!("{port}");
     std::io::stdout().flush().unwrap();
 }
@@ -64,7 +64,7 @@ fn serve(kind: &str) {
     match kind {
         "corio" => corio::run(async {
             let listener = corio::TcpListener::bind("127.0.0.1:0").unwrap();
-            announce_and_wait_for_stdin(listener.local_addr().unwrap().port());
+            announce(listener.local_addr().unwrap().port());
             let stop = corio::to_thread(|| std::io::stdin().read_to_end(&mut Vec::new()));
             let accept = corio::create_task(async move {
                 loop {
@@ -78,14 +78,14 @@ fn serve(kind: &str) {
         }),
         "corio-streams" => corio::run(async {
             let server = corio::start_server(corio_streams, "127.0.0.1", 0).await.unwrap();
-            announce_and_wait_for_stdin(server.local_addrs()[0].port());
+            announce(server.local_addrs()[0].port());
             let _ = corio::to_thread(|| std::io::stdin().read_to_end(&mut Vec::new())).await;
         }),
         "tokio" => {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             runtime.block_on(async {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                announce_and_wait_for_stdin(listener.local_addr().unwrap().port());
+                announce(listener.local_addr().unwrap().port());
                 let stop = tokio::task::spawn_blocking(|| std::io::stdin().read_to_end(&mut Vec::new()));
                 let accept = tokio::spawn(async move {
                     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -111,7 +111,7 @@ fn serve(kind: &str) {
             futures_lite::future::block_on(executor.run(async {
                 use futures_lite::{AsyncReadExt, AsyncWriteExt};
                 let listener = async_io::Async::<std::net::TcpListener>::bind(([127, 0, 0, 1], 0)).unwrap();
-                announce_and_wait_for_stdin(listener.get_ref().local_addr().unwrap().port());
+                announce(listener.get_ref().local_addr().unwrap().port());
                 let accept = async {
                     while let Ok((mut stream, _)) = listener.accept().await {
                         stream.get_ref().set_nodelay(true).unwrap();
@@ -180,8 +180,6 @@ async def handle(reader, writer):
     except (asyncio.IncompleteReadError, ConnectionError):
         pass
 async def main():
-    if sys.argv[1] == "uvloop-streams":
-        pass
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     print(server.sockets[0].getsockname()[1], flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)

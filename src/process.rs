@@ -124,7 +124,7 @@ impl ProcessBuilder {
     fn spawn(mut self) -> io::Result<Process> {
         // Listening for SIGCHLD before the fork, so that no exit is missed
         // if the fallback below is needed; dropped at once otherwise.
-        let sigchld = crate::signal::make_signal(libc::SIGCHLD)?;
+        let sigchld = crate::signal::signal(libc::SIGCHLD)?;
         let mut child = self.command.spawn()?;
         let exit = match PidFd::open(child.id()) {
             Ok(pidfd) => ExitWatch::PidFd(Io::new(pidfd)?),

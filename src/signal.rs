@@ -295,12 +295,6 @@ pub fn remove_signal_handler(signal: i32) -> bool {
 /// });
 /// ```
 pub fn signal(signal: i32) -> io::Result<Signal> {
-    make_signal(signal)
-}
-
-/// [`signal`], for the crate's own use (the `SIGCHLD` fallback of
-/// subprocesses).
-pub(crate) fn make_signal(signal: i32) -> io::Result<Signal> {
     check(signal)?;
     let signals = LoopSignals::current()?;
     let deliveries = Rc::new(Deliveries { count: Cell::new(0), waker: Cell::new(None) });
