@@ -95,9 +95,8 @@ mod streams;
 mod sync;
 mod task;
 pub mod testing;
-mod threads;
+mod thread_pool;
 mod time;
-mod util;
 
 pub use crate::error::{
     BrokenBarrierError, GetError, IncompleteReadError, LimitOverrunError, LoopClosedError, PutError,
@@ -107,16 +106,16 @@ pub use crate::net::tcp::{TcpListener, TcpStream};
 pub use crate::net::udp::UdpSocket;
 pub use crate::net::unix::{UnixDatagram, UnixListener, UnixStream};
 pub use crate::process::{create_subprocess_exec, create_subprocess_shell, Process, ProcessBuilder};
-pub use crate::runtime::callback::{Handle, TimerHandle};
-#[doc(alias = "get_event_loop")]
-pub use crate::runtime::event_loop::EventLoop;
-pub use crate::runtime::exception::{default_exception_handler, ExceptionContext, ExceptionHandler};
-pub use crate::runtime::handle::LoopHandle;
-pub use crate::runtime::runner::{run, Builder, Runner};
-pub use crate::runtime::running::{
+pub use crate::runtime::current::{
     call_at, call_exception_handler, call_later, call_soon, get_running_loop, set_exception_handler, time,
     try_get_running_loop,
 };
+#[doc(alias = "get_event_loop")]
+pub use crate::runtime::event_loop::EventLoop;
+pub use crate::runtime::exception::{default_exception_handler, ExceptionContext, ExceptionHandler};
+pub use crate::runtime::handles::{Handle, TimerHandle};
+pub use crate::runtime::loop_handle::LoopHandle;
+pub use crate::runtime::runner::{run, Builder, Runner};
 pub use crate::signal::{add_signal_handler, remove_signal_handler, signal, Signal};
 pub use crate::streams::reader::{StreamReader, DEFAULT_LIMIT};
 pub use crate::streams::server::{
@@ -226,19 +225,19 @@ pub mod __private {
         }
     }
 }
+pub use crate::runtime::task::info::{
+    all_tasks, current_task, dump_tasks, task_tree, TaskId, TaskInfo, TaskState, WaitingOn,
+};
 pub use crate::task::gather::{gather, try_gather};
 pub use crate::task::group::{TaskGroup, TaskGroupError};
 pub use crate::task::handle::Task;
-pub use crate::task::info::{
-    all_tasks, current_task, dump_tasks, task_tree, TaskId, TaskInfo, TaskState, WaitingOn,
-};
 #[doc(alias = "create_future")]
 #[doc(alias = "Future")]
 pub use crate::task::promise::{promise, Promise, Resolver};
 pub use crate::task::shield::{shield, Shielded};
 pub use crate::task::spawn::{create_task, create_task_named};
 pub use crate::task::wait::{wait, ReturnWhen};
-pub use crate::threads::{run_in_executor, to_thread, ThreadPool};
+pub use crate::thread_pool::{run_in_executor, to_thread, ThreadPool};
 pub use crate::time::sleep::{sleep, sleep_until, yield_now, Sleep};
 pub use crate::time::timeout::{timeout, timeout_at, wait_for};
 

@@ -53,9 +53,9 @@ impl<S: mio::event::Source> Io<S> {
         loop {
             let poll = core.reactor().borrow_mut().poll_ready(self.key, direction, cx);
             let Poll::Ready(seen) = poll else {
-                crate::task::info::note_waiting(match direction {
-                    Direction::Read => crate::task::info::WaitingOn::IoRead,
-                    Direction::Write => crate::task::info::WaitingOn::IoWrite,
+                crate::runtime::task::info::note_waiting(match direction {
+                    Direction::Read => crate::runtime::task::info::WaitingOn::IoRead,
+                    Direction::Write => crate::runtime::task::info::WaitingOn::IoWrite,
                 });
                 return Poll::Pending;
             };

@@ -17,15 +17,15 @@ use std::time::Instant;
 
 use slab::Slab;
 
-use super::callback::{CallbackCell, Handle};
 use super::exception::{self, ExceptionContext, ExceptionHandler};
+use super::handles::{CallbackCell, Handle};
 use super::shared::{Injected, Shared};
 use crate::error::TaskError;
 use crate::reactor::{Park, Reactor};
-use crate::task::cell::{Header, Schedulable, TaskCell};
+use crate::runtime::task::cell::{Header, Schedulable, TaskCell};
+use crate::runtime::task::info::{TaskId, TaskInfo, TaskState, WaitingOn};
 use crate::task::handle::Task;
-use crate::task::info::{TaskId, TaskInfo, TaskState, WaitingOn};
-use crate::threads::ThreadPool;
+use crate::thread_pool::ThreadPool;
 use crate::time::clock::Clock;
 use crate::time::timers::{TimerKey, Timers};
 
@@ -583,7 +583,7 @@ impl Core {
         self.next_task_id.set(id.0 + 1);
         *self.main.borrow_mut() = Some(MainTask { id, location: Location::caller(), waiting_on: None });
 
-        let main_waker = Arc::new(super::main_waker::MainWaker::new(self.id(), generation));
+        let main_waker = Arc::new(super::task::schedule::MainWaker::new(self.id(), generation));
         let waker = Waker::from(main_waker.clone());
         let mut future = std::pin::pin!(future);
         let mut output = None;
@@ -652,7 +652,7 @@ impl Core {
                 return;
             }
             for task in tasks {
-                crate::task::cell::request_cancel(task);
+                crate::runtime::task::cell::request_cancel(task);
             }
             let _running = self.start_running();
             self.run_once(&mut |_| {});

@@ -4,10 +4,10 @@ use std::future::Future;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use super::callback::{Handle, TimerHandle};
 use super::core::{Core, LoopConfig};
 use super::exception::{ExceptionContext, ExceptionHandler};
-use super::handle::LoopHandle;
+use super::handles::{Handle, TimerHandle};
+use super::loop_handle::LoopHandle;
 use crate::task::handle::Task;
 
 /// An event loop: a FIFO run queue of ready tasks and callbacks, timers, and

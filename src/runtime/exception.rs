@@ -11,7 +11,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::rc::Rc;
 
 use crate::error::{panic_message, TaskError};
-use crate::task::cell::Header;
+use crate::runtime::task::cell::Header;
 
 /// A custom exception handler, as set with
 /// [`set_exception_handler`](crate::set_exception_handler).

@@ -1,15 +1,16 @@
 //! The event loop: its state and turn, the thread-local running loop, the
 //! cross-thread side, and the public runners and handles.
 
-pub(crate) mod callback;
 pub(crate) mod context;
 pub(crate) mod core;
+pub(crate) mod current;
 pub(crate) mod event_loop;
 pub(crate) mod exception;
-pub(crate) mod handle;
-mod main_waker;
+pub(crate) mod handles;
+pub(crate) mod loop_handle;
 pub(crate) mod runner;
-pub(crate) mod running;
 pub(crate) mod shared;
+pub(crate) mod task;
+pub(crate) mod wait_queue;
 
 pub(crate) use self::core::Runnable;

@@ -21,7 +21,7 @@ use std::thread::ThreadId;
 
 use parking_lot::{Mutex, RwLock};
 
-use crate::task::cell::Schedulable;
+use crate::runtime::task::cell::Schedulable;
 
 /// Work handed to the loop from another thread (or from its own thread while
 /// it is not running).

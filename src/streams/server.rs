@@ -15,8 +15,8 @@ use super::writer::StreamWriter;
 use super::{split, ByteSocket};
 use crate::net::tcp::{TcpListener, TcpStream};
 use crate::net::unix::{UnixListener, UnixStream};
+use crate::runtime::wait_queue::{wait_until, WaitQueue};
 use crate::task::handle::Task;
-use crate::util::wait_queue::{wait_until, WaitQueue};
 
 /// Connects to `host:port` and returns the connection's two halves:
 /// `asyncio.open_connection(host, port)`.

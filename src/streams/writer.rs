@@ -12,7 +12,7 @@ use std::task::Poll;
 use super::ByteSocket;
 use crate::runtime::context;
 use crate::runtime::exception::ExceptionContext;
-use crate::util::wait_queue::{wait_until, WaitQueue};
+use crate::runtime::wait_queue::{wait_until, WaitQueue};
 
 /// `drain` waits while more than this is buffered (asyncio's high-water
 /// mark).

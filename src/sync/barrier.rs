@@ -7,8 +7,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::error::BrokenBarrierError;
-use crate::task::info::{note_waiting, WaitingOn};
-use crate::util::wait_queue::{WaitQueue, Waiter};
+use crate::runtime::task::info::{note_waiting, WaitingOn};
+use crate::runtime::wait_queue::{WaitQueue, Waiter};
 
 /// Makes `parties` tasks wait for each other: `asyncio.Barrier`.
 ///

@@ -6,8 +6,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::lock::{Acquire, Lock, LockGuard};
-use crate::task::info::{note_waiting, WaitingOn};
-use crate::util::wait_queue::{WaitQueue, Waiter};
+use crate::runtime::task::info::{note_waiting, WaitingOn};
+use crate::runtime::wait_queue::{WaitQueue, Waiter};
 
 /// A condition variable for tasks: `asyncio.Condition`.
 ///

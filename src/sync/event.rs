@@ -6,8 +6,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::task::info::{note_waiting, WaitingOn};
-use crate::util::wait_queue::{WaitQueue, Waiter};
+use crate::runtime::task::info::{note_waiting, WaitingOn};
+use crate::runtime::wait_queue::{WaitQueue, Waiter};
 
 /// A flag tasks can wait for: `asyncio.Event`.
 ///

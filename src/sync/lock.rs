@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::semaphore::{Semaphore, SemaphoreAcquire, SemaphorePermit};
-use crate::task::info::{note_waiting, WaitingOn};
+use crate::runtime::task::info::{note_waiting, WaitingOn};
 
 /// A mutual-exclusion lock for tasks: `asyncio.Lock`.
 ///

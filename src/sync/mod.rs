@@ -1,6 +1,6 @@
 //! Synchronization primitives and queues for tasks: asyncio's `locks` and
 //! `queues` modules. Every primitive waits on one FIFO
-//! [`WaitQueue`](crate::util::wait_queue::WaitQueue), and none is `Send`:
+//! [`WaitQueue`](crate::runtime::wait_queue::WaitQueue), and none is `Send`:
 //! they belong to one loop's thread; share them with `Rc`.
 
 pub(crate) mod barrier;

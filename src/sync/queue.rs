@@ -22,8 +22,8 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 
 use crate::error::{GetError, PutError, ValueError};
-use crate::task::info::{note_waiting, WaitingOn};
-use crate::util::wait_queue::{WaitQueue, WaiterKey};
+use crate::runtime::task::info::{note_waiting, WaitingOn};
+use crate::runtime::wait_queue::{WaitQueue, WaiterKey};
 
 /// Where a queue keeps its items: which one comes out first.
 pub trait Storage: Default {
@@ -317,7 +317,7 @@ impl<S: Storage> AnyQueue<S> {
         if shared.unfinished.get() == 0 {
             return;
         }
-        let mut waiter = crate::util::wait_queue::Waiter::new(&shared.joiners);
+        let mut waiter = crate::runtime::wait_queue::Waiter::new(&shared.joiners);
         std::future::poll_fn(|cx| {
             let poll = waiter.poll(cx);
             if poll.is_pending() {

@@ -8,8 +8,8 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::error::ValueError;
-use crate::task::info::{note_waiting, WaitingOn};
-use crate::util::wait_queue::{WaitQueue, Waiter};
+use crate::runtime::task::info::{note_waiting, WaitingOn};
+use crate::runtime::wait_queue::{WaitQueue, Waiter};
 
 /// A counter of permits that tasks acquire and release: `asyncio.Semaphore`.
 ///

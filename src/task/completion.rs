@@ -8,7 +8,7 @@ use std::time::Instant;
 use parking_lot::{Condvar, Mutex};
 
 use crate::error::TaskError;
-use crate::task::info::{note_waiting, WaitingOn};
+use crate::runtime::task::info::{note_waiting, WaitingOn};
 
 pub(crate) struct Completion<T> {
     state: Mutex<State<T>>,

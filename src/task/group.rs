@@ -9,11 +9,11 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Poll;
 
-use super::cell::{request_cancel, Schedulable};
 use super::handle::Task;
 use crate::error::TaskError;
 use crate::runtime::context;
-use crate::util::wait_queue::{WaitQueue, Waiter};
+use crate::runtime::task::cell::{request_cancel, Schedulable};
+use crate::runtime::wait_queue::{WaitQueue, Waiter};
 
 /// A group of tasks that fail together: `async with asyncio.TaskGroup()`.
 ///

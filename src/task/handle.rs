@@ -8,10 +8,10 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use super::cell::{request_cancel, Join, Schedulable};
-use super::info::{TaskId, TaskInfo};
 use crate::error::TaskError;
 use crate::runtime::context;
+use crate::runtime::task::cell::{request_cancel, Join, Schedulable};
+use crate::runtime::task::info::{TaskId, TaskInfo};
 
 /// A handle to a task made by [`create_task`](crate::create_task).
 ///
@@ -83,13 +83,13 @@ impl<T: 'static> Task<T> {
 
     /// True if the task ended by cancellation.
     pub fn cancelled(&self) -> bool {
-        self.raw.header().lifecycle() == super::cell::Lifecycle::Cancelled
+        self.raw.header().lifecycle() == crate::runtime::task::cell::Lifecycle::Cancelled
     }
 
     /// True if the task ended by panicking (whether or not the panic was
     /// retrieved since).
     pub(crate) fn panicked(&self) -> bool {
-        self.raw.header().lifecycle() == super::cell::Lifecycle::Panicked
+        self.raw.header().lifecycle() == crate::runtime::task::cell::Lifecycle::Panicked
     }
 
     /// The task as the loop schedules it, for cancelling it by hand.

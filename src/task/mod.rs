@@ -4,13 +4,11 @@
 //! `futures` and `taskgroups` modules).
 
 pub(crate) mod as_completed;
-pub(crate) mod cell;
 pub(crate) mod completion;
 pub(crate) mod concurrent;
 pub(crate) mod gather;
 pub(crate) mod group;
 pub(crate) mod handle;
-pub(crate) mod info;
 pub(crate) mod promise;
 pub(crate) mod shield;
 pub(crate) mod spawn;

@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use crate::runtime::context;
-use crate::task::info::WaitingOn;
+use crate::runtime::task::info::WaitingOn;
 use crate::time::timers::TimerKey;
 
 /// Waits for `delay`: `asyncio.sleep(delay)`.

@@ -3,10 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use super::callback::{Handle, TimerHandle};
 use super::context;
 use super::exception::{ExceptionContext, ExceptionHandler};
-use super::handle::LoopHandle;
+use super::handles::{Handle, TimerHandle};
+use super::loop_handle::LoopHandle;
 
 /// A handle to the loop running on this thread: `asyncio.get_running_loop()`.
 ///

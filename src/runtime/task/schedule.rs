@@ -4,9 +4,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::Wake;
 
-use super::context;
-use super::core::Runnable;
-use super::shared::{inject_into, Injected};
+use crate::runtime::context;
+use crate::runtime::core::Runnable;
+use crate::runtime::shared::{inject_into, Injected};
 
 /// Queues `Runnable::Main(generation)`, like a task's waker queues its task.
 /// The generation tells a stale wake-up from an earlier `run` call apart.

@@ -60,9 +60,9 @@ use std::task::{Context, Poll, Wake, Waker};
 use crate::error::TaskError;
 use crate::runtime::core::{Core, Current};
 use crate::runtime::shared::{inject_into, Injected};
+use crate::runtime::task::info::{TaskId, TaskState, WaitingOn};
 use crate::runtime::{context, Runnable};
 use crate::task::handle::Task;
-use crate::task::info::{TaskId, TaskState, WaitingOn};
 
 /// Where a task is in its life; the `Cell` in [`Header`] holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -351,7 +351,7 @@ impl<F: Future + 'static> Join<F::Output> for TaskCell<F> {
             _ => cx.waker().clone(),
         };
         self.header.join_waker.set(Some(waker));
-        crate::task::info::note_waiting(WaitingOn::Task);
+        crate::runtime::task::info::note_waiting(WaitingOn::Task);
         Poll::Pending
     }
 

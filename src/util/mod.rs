@@ -1,3 +1,0 @@
-//! Building blocks shared by several modules.
-
-pub(crate) mod wait_queue;

@@ -1,0 +1,101 @@
+//! `Condition`, ported from CPython's `test_locks.py`.
+
+mod support;
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use support::Log;
+
+/// CPython's `ConditionTests.test_notify`: `notify(n)` wakes exactly `n`.
+#[test]
+fn notify_wakes_that_many_waiters_in_fifo_order() {
+    let log = Log::new();
+    let inner = log.clone();
+    corio::run(async move {
+        let cond = Rc::new(corio::Condition::new());
+        let tasks: Vec<_> = (1..=3)
+            .map(|i| {
+                let (cond, log) = (cond.clone(), inner.clone());
+                corio::create_task(async move {
+                    let guard = cond.lock().await;
+                    let _guard = cond.wait(guard).await;
+                    log.push(i.to_string());
+                })
+            })
+            .collect();
+        corio::yield_now().await;
+        cond.notify(1);
+        for _ in 0..3 {
+            corio::yield_now().await;
+        }
+        assert_eq!(inner.take(), ["1"]);
+        cond.notify(2);
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(inner.take(), ["2", "3"]);
+        assert!(!cond.locked());
+    });
+    assert!(log.take().is_empty());
+}
+
+/// CPython's `test_wait_cancel_after_notify`: a notification given to a
+/// waiter that is then cancelled passes to the next one.
+#[test]
+fn a_notification_given_to_a_cancelled_waiter_passes_on() {
+    corio::run(async {
+        let cond = Rc::new(corio::Condition::new());
+        let woken = Rc::new(Cell::new(0));
+        let spawn = || {
+            let (cond, woken) = (cond.clone(), woken.clone());
+            corio::create_task(async move {
+                let guard = cond.lock().await;
+                let _guard = cond.wait(guard).await;
+                woken.set(woken.get() + 1);
+            })
+        };
+        let (first, second) = (spawn(), spawn());
+        corio::yield_now().await;
+        cond.notify(1);
+        first.cancel();
+        assert!(second.await.is_ok());
+        assert!(first.await.unwrap_err().is_cancelled());
+        assert_eq!(woken.get(), 1);
+    });
+}
+
+#[test]
+fn wait_for_checks_the_predicate_with_the_lock_held() {
+    corio::run(async {
+        let cond = Rc::new(corio::Condition::with_lock(corio::Lock::new()));
+        let value = Rc::new(Cell::new(0));
+        let waiter = {
+            let (cond, value) = (cond.clone(), value.clone());
+            corio::create_task(async move {
+                let guard = cond.lock().await;
+                let _guard = cond.wait_for(guard, || value.get() == 2).await;
+                assert!(cond.locked());
+                value.get()
+            })
+        };
+        for v in 1..=2 {
+            corio::yield_now().await;
+            let _guard = cond.lock().await;
+            value.set(v);
+            cond.notify_all();
+        }
+        assert_eq!(waiter.await.unwrap(), 2);
+    });
+}
+
+#[test]
+#[should_panic(expected = "guard of another lock")]
+fn waiting_with_another_locks_guard_panics() {
+    corio::run(async {
+        let cond = corio::Condition::new();
+        let other = corio::Lock::new();
+        let guard = other.lock().await;
+        let _ = cond.wait(guard).await;
+    });
+}
