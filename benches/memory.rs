@@ -21,13 +21,13 @@ use support::Runtime;
 const TASKS: usize = 100_000;
 const RUNTIMES: [&str; 3] = ["corio", "tokio", "smol"];
 
-/// The resident set size of this process, in bytes.
+/// The resident set size of this process, in bytes (`VmRSS`, which the
+/// kernel reports in KiB).
 fn rss_bytes() -> usize {
-    let statm = std::fs::read_to_string("/proc/self/statm").expect("/proc/self/statm");
-    let pages: usize = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
-    // SAFETY: sysconf has no preconditions.
-    let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
-    pages * page_size
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let line = status.lines().find(|line| line.starts_with("VmRSS:")).expect("a VmRSS line");
+    let kib: usize = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib * 1024
 }
 
 /// Parks `TASKS` tasks on a one-hour sleep and returns the RSS growth per

@@ -85,7 +85,14 @@
 //! any thread may wake any task: a [`Waker`](std::task::Waker) from corio is
 //! `Send + Sync`, and one fired after its loop closed does nothing.
 
+#[cfg(not(target_os = "linux"))]
+compile_error!(
+    "corio runs on Linux only: its reactor needs epoll (through mio), a timerfd for exact deadlines, \
+     an eventfd for wake-ups from other threads, and pidfds (Linux 5.3+) for child processes"
+);
+
 mod error;
+mod macro_support;
 mod net;
 mod process;
 mod reactor;
@@ -93,9 +100,11 @@ mod runtime;
 mod signal;
 mod streams;
 mod sync;
+mod sys;
 mod task;
 pub mod testing;
 mod thread_pool;
+mod threads;
 mod time;
 
 pub use crate::error::{
@@ -116,6 +125,7 @@ pub use crate::runtime::exception::{default_exception_handler, ExceptionContext,
 pub use crate::runtime::handles::{Handle, TimerHandle};
 pub use crate::runtime::loop_handle::LoopHandle;
 pub use crate::runtime::runner::{run, Builder, Runner};
+pub use crate::runtime::task::info::{TaskId, TaskInfo, TaskState, WaitingOn};
 pub use crate::signal::{add_signal_handler, remove_signal_handler, signal, Signal};
 pub use crate::streams::reader::{StreamReader, DEFAULT_LIMIT};
 pub use crate::streams::server::{
@@ -126,14 +136,29 @@ pub use crate::sync::barrier::{Barrier, BarrierWait};
 pub use crate::sync::condition::Condition;
 pub use crate::sync::event::{Event, EventWait};
 pub use crate::sync::lock::{Acquire, Lock, LockGuard, OwnedLockGuard};
-pub use crate::sync::queue::{
-    AnyQueue, Fifo, Get, Lifo, LifoQueue, Priority, PriorityQueue, Put, Queue, Storage,
-};
+pub use crate::sync::queue::{LifoQueue, PriorityQueue, Queue};
 pub use crate::sync::semaphore::{
     BoundedSemaphore, OwnedSemaphorePermit, Semaphore, SemaphoreAcquire, SemaphorePermit,
 };
 pub use crate::task::as_completed::{as_completed, AsCompleted};
 pub use crate::task::concurrent::ConcurrentFuture;
+pub use crate::task::gather::{gather, try_gather};
+pub use crate::task::group::{TaskGroup, TaskGroupError};
+pub use crate::task::handle::Task;
+pub use crate::task::introspection::{all_tasks, current_task, dump_tasks, task_tree};
+#[doc(alias = "create_future")]
+#[doc(alias = "Future")]
+pub use crate::task::promise::{promise, Promise, Resolver};
+pub use crate::task::shield::{shield, Shielded};
+pub use crate::task::spawn::{create_task, create_task_named};
+pub use crate::task::wait::{wait, ReturnWhen};
+pub use crate::thread_pool::ThreadPool;
+pub use crate::threads::{run_in_executor, to_thread};
+pub use crate::time::sleep::{sleep, sleep_until, yield_now, Sleep};
+pub use crate::time::timeout::{timeout, timeout_at, wait_for};
+
+// The attribute macros, from this workspace's `corio-macros`.
+
 /// Runs an `async fn main` on a fresh loop: `asyncio.run(main())`.
 ///
 /// ```
@@ -190,56 +215,21 @@ pub use corio_macros::main;
 /// ```
 pub use corio_macros::test;
 
+/// asyncio's `asyncio.queues`: the three queues, and what they are made of
+/// — one generic [`AnyQueue`](queues::AnyQueue) over a sealed
+/// [`Storage`](queues::Storage) — with the futures of `put` and `get`, for
+/// code that names them or is generic over the kind of queue.
+pub mod queues {
+    pub use crate::sync::queue::{
+        AnyQueue, Fifo, Get, Lifo, LifoQueue, Priority, PriorityQueue, Put, Queue, Storage,
+    };
+}
+
 /// What the macros expand to; not part of the API.
 #[doc(hidden)]
 pub mod __private {
-    use std::future::Future;
-    use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
-    use std::pin::Pin;
-
-    /// For `gather!`: an empty output slot typed after `future`'s output.
-    pub fn no_output<F: Future>(_future: &Pin<&mut F>) -> Option<F::Output> {
-        None
-    }
-
-    /// For `try_gather!`: an empty slot typed after the `Ok` value of
-    /// `future`'s output.
-    pub fn no_ok_output<F: Future<Output = Result<T, E>>, T, E>(_future: &Pin<&mut F>) -> Option<T> {
-        None
-    }
-
-    /// Runs a `#[corio::test]` body; on failure, prints the seed it was
-    /// shuffled with, so the run can be replayed.
-    pub fn run_test<F: Future>(builder: crate::Builder, future: F) -> F::Output {
-        let seed = builder.seed();
-        let mut runner =
-            builder.build().unwrap_or_else(|err| panic!("#[corio::test] cannot make its loop: {err}"));
-        match catch_unwind(AssertUnwindSafe(|| runner.run(future))) {
-            Ok(output) => output,
-            Err(payload) => {
-                if let Some(seed) = seed {
-                    eprintln!("corio::test failed with seed {seed}; replay it with CORIO_SEED={seed}");
-                }
-                resume_unwind(payload)
-            }
-        }
-    }
+    pub use crate::macro_support::{no_ok_output, no_output, run_test};
 }
-pub use crate::runtime::task::info::{
-    all_tasks, current_task, dump_tasks, task_tree, TaskId, TaskInfo, TaskState, WaitingOn,
-};
-pub use crate::task::gather::{gather, try_gather};
-pub use crate::task::group::{TaskGroup, TaskGroupError};
-pub use crate::task::handle::Task;
-#[doc(alias = "create_future")]
-#[doc(alias = "Future")]
-pub use crate::task::promise::{promise, Promise, Resolver};
-pub use crate::task::shield::{shield, Shielded};
-pub use crate::task::spawn::{create_task, create_task_named};
-pub use crate::task::wait::{wait, ReturnWhen};
-pub use crate::thread_pool::{run_in_executor, to_thread, ThreadPool};
-pub use crate::time::sleep::{sleep, sleep_until, yield_now, Sleep};
-pub use crate::time::timeout::{timeout, timeout_at, wait_for};
 
 /// The README's Rust example, compiled and run as a doctest so it stays true.
 #[cfg(doctest)]

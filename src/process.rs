@@ -18,7 +18,7 @@ use std::fmt;
 use std::future::{poll_fn, IntoFuture, Ready};
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::Path;
 use std::pin::Pin;
 use std::process::{Child, ExitStatus, Stdio};
@@ -34,6 +34,7 @@ use crate::reactor::sources::Direction;
 use crate::streams::reader::StreamReader;
 use crate::streams::writer::StreamWriter;
 use crate::streams::ByteSocket;
+use crate::sys;
 
 /// Runs `program` with `args`: `asyncio.create_subprocess_exec(program,
 /// *args)`. Set the child's stdio and more on the returned builder, then
@@ -280,7 +281,8 @@ impl Process {
         }
         match &self.exit {
             ExitWatch::PidFd(pidfd) => pidfd.get_ref().send_signal(signal),
-            ExitWatch::SigChld(_) | ExitWatch::Taken => send_signal_to_pid(self.pid(), signal),
+            // Not reaped yet (checked above), so the pid was not reused.
+            ExitWatch::SigChld(_) | ExitWatch::Taken => sys::kill(self.pid(), signal),
         }
     }
 }
@@ -352,44 +354,17 @@ impl ExitWatch {
     }
 }
 
-/// Sends `signal` to `pid`: the fallback where there are no pidfds.
-fn send_signal_to_pid(pid: u32, signal: i32) -> io::Result<()> {
-    // SAFETY: `kill` takes no pointers. The child was not reaped yet (the
-    // caller checks), so its pid cannot have been reused.
-    if unsafe { libc::kill(pid as libc::pid_t, signal) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
-}
-
 /// A process file descriptor: readable once the process exits.
 #[derive(Debug)]
 struct PidFd(OwnedFd);
 
 impl PidFd {
     fn open(pid: u32) -> io::Result<PidFd> {
-        // SAFETY: pidfd_open takes a pid and flags, no pointers; a negative
-        // return is an error, reported below.
-        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: the kernel just returned this descriptor to us; nothing
-        // else owns it.
-        Ok(PidFd(unsafe { OwnedFd::from_raw_fd(fd as RawFd) }))
+        sys::pidfd_open(pid).map(PidFd)
     }
 
     fn send_signal(&self, signal: i32) -> io::Result<()> {
-        // SAFETY: pidfd_send_signal takes the pidfd, a signal, a null
-        // siginfo (allowed) and flags 0. Through the pidfd, the signal can
-        // only reach this child, never a process that reused its pid.
-        let rc = unsafe {
-            libc::syscall(libc::SYS_pidfd_send_signal, self.0.as_raw_fd(), signal, std::ptr::null::<u8>(), 0)
-        };
-        if rc < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(())
+        sys::pidfd_send_signal(self.0.as_fd(), signal)
     }
 }
 

@@ -28,6 +28,7 @@ use parking_lot::Mutex;
 use crate::net::io::Io;
 use crate::reactor::sources::Direction;
 use crate::runtime::context;
+use crate::sys;
 
 /// How many loops may handle signals at once.
 const MAX_LOOPS: usize = 64;
@@ -42,7 +43,7 @@ static WANTED: [AtomicU64; MAX_LOOPS] = [const { AtomicU64::new(0) }; MAX_LOOPS]
 /// Per signal, how many loops handle it and the disposition to restore.
 struct Installed {
     loops: usize,
-    previous: libc::sigaction,
+    previous: sys::SigAction,
 }
 
 static INSTALLED: Mutex<Vec<Option<Installed>>> = Mutex::new(Vec::new());
@@ -52,26 +53,19 @@ fn bit(signal: i32) -> u64 {
     1 << (signal - 1)
 }
 
+/// The process-wide handler: only async-signal-safe work.
 extern "C" fn on_signal(signal: libc::c_int) {
     if !(1..NSIG).contains(&signal) {
         return;
     }
-    // SAFETY: reading and restoring errno through its location is
-    // async-signal-safe; `write` may change errno and the interrupted code
-    // must not see it.
-    let errno = unsafe { *libc::__errno_location() };
-    let byte = signal as u8;
     for (pipe, wanted) in PIPES.iter().zip(&WANTED) {
         let fd = pipe.load(Ordering::Acquire);
         if fd >= 0 && wanted.load(Ordering::Acquire) & bit(signal) != 0 {
-            // SAFETY: `write` is async-signal-safe; `byte` outlives the call.
             // A full pipe drops the byte, which is fine: the loop has a
             // delivery of this signal to read already.
-            unsafe { libc::write(fd, (&byte as *const u8).cast(), 1) };
+            sys::write_byte_from_handler(fd, signal as u8);
         }
     }
-    // SAFETY: as above.
-    unsafe { *libc::__errno_location() = errno };
 }
 
 /// Installs `on_signal` for `signal` if no loop handles it yet.
@@ -84,20 +78,7 @@ fn install(signal: i32) -> io::Result<()> {
         entry.loops += 1;
         return Ok(());
     }
-    // SAFETY: a zeroed sigaction is a valid value to fill in; `new` and
-    // `previous` are valid for the call; the handler is an `extern "C"` fn
-    // that does only async-signal-safe work.
-    let previous = unsafe {
-        let mut new: libc::sigaction = std::mem::zeroed();
-        new.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-        new.sa_flags = libc::SA_RESTART;
-        libc::sigemptyset(&mut new.sa_mask);
-        let mut previous: libc::sigaction = std::mem::zeroed();
-        if libc::sigaction(signal, &new, &mut previous) < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        previous
-    };
+    let previous = sys::install_handler(signal, on_signal)?;
     installed[signal as usize] = Some(Installed { loops: 1, previous });
     Ok(())
 }
@@ -110,9 +91,7 @@ fn uninstall(signal: i32) {
     if entry.loops == 0 {
         let previous = entry.previous;
         installed[signal as usize] = None;
-        // SAFETY: `previous` is the disposition sigaction gave us; a null
-        // old-action pointer is allowed.
-        unsafe { libc::sigaction(signal, &previous, std::ptr::null_mut()) };
+        sys::restore_handler(signal, &previous);
     }
 }
 

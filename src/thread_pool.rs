@@ -1,21 +1,16 @@
-//! Running blocking functions off the loop: `to_thread`, `run_in_executor`
-//! and `ThreadPool` (asyncio's default `ThreadPoolExecutor`; Kotlin's
-//! `Dispatchers.IO`).
+//! `ThreadPool`: threads for blocking work, asyncio's default
+//! `ThreadPoolExecutor`. It runs jobs and knows nothing of loops; handing a
+//! job's result back to a loop is `threads.rs`'s.
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use parking_lot::{Condvar, Mutex};
 
-use crate::error::TaskError;
-use crate::runtime::context;
-use crate::runtime::shared::JobInFlight;
-use crate::task::promise::{promise, Promise};
-
-type Job = Box<dyn FnOnce() + Send + 'static>;
+/// A unit of work for the pool.
+pub(crate) type Job = Box<dyn FnOnce() + Send + 'static>;
 
 /// A pool of threads for blocking work.
 ///
@@ -82,23 +77,14 @@ impl ThreadPool {
         self.inner.max_threads
     }
 
-    /// Runs `f` on the pool; the promise settles with its value, or with a
-    /// panic [`TaskError`]. After shutdown the promise is cancelled.
-    pub(crate) fn submit<F, R>(&self, f: F, in_flight: Option<JobInFlight>) -> Promise<R>
-    where
-        F: FnOnce() -> R + Send + 'static,
-        R: Send + 'static,
-    {
-        let (promise, mut resolver) = promise();
-        let job: Job = Box::new(move || {
-            let result = catch_unwind(AssertUnwindSafe(f)).map_err(|payload| TaskError::panic(payload, None));
-            resolver.settle(result);
-            // Only now: the result's wake-up is already on its way.
-            drop(in_flight);
-        });
+    /// Queues `job` for a thread, starting one if none is idle and the pool
+    /// has room. After shutdown the job is dropped, not run.
+    pub(crate) fn execute(&self, job: Job) {
         let mut state = self.inner.state.lock();
         if state.shutdown {
-            return promise; // the job, and with it the resolver, is dropped
+            drop(state);
+            drop(job);
+            return;
         }
         state.jobs.push_back(job);
         if state.jobs.len() > state.idle && state.threads.len() < self.inner.max_threads {
@@ -107,14 +93,17 @@ impl ThreadPool {
             match std::thread::Builder::new().name(name).spawn(move || inner.work_loop()) {
                 Ok(thread) => state.threads.push(thread),
                 // The job stays queued for the threads that exist; with none
-                // at all, it is dropped and the promise cancelled.
-                Err(_) if state.threads.is_empty() => drop(state.jobs.pop_back()),
+                // at all, it is dropped.
+                Err(_) if state.threads.is_empty() => {
+                    let job = state.jobs.pop_back();
+                    drop(state);
+                    drop(job);
+                }
                 Err(_) => {}
             }
         } else {
             self.inner.work.notify_one();
         }
-        promise
     }
 
     /// Lets the queued jobs finish, then stops and joins every thread. Later
@@ -172,60 +161,4 @@ impl fmt::Debug for ThreadPool {
             .field("queued", &state.jobs.len())
             .finish()
     }
-}
-
-/// Runs the blocking function `f` on the running loop's thread pool and
-/// waits for it: `asyncio.to_thread(f)`.
-///
-/// `f` is submitted when the future is first polled. A panic in `f` comes
-/// back as a [`TaskError`] whose `is_panic()` is true.
-///
-/// # Examples
-///
-/// ```
-/// corio::run(async {
-///     let loop_thread = std::thread::current().id();
-///     let worker = corio::to_thread(|| std::thread::current().id()).await.unwrap();
-///     assert_ne!(worker, loop_thread);
-/// });
-/// ```
-///
-/// # Panics
-///
-/// Polling it outside a running loop panics with "no running event loop".
-///
-/// # Cancel safety
-///
-/// Dropping the future does not stop `f` (a thread cannot be interrupted);
-/// its result is dropped when it ends.
-pub async fn to_thread<F, R>(f: F) -> Result<R, TaskError>
-where
-    F: FnOnce() -> R + Send + 'static,
-    R: Send + 'static,
-{
-    let core = context::expect_current();
-    let in_flight = core.shared().job_in_flight();
-    let promise = core.thread_pool().submit(f, Some(in_flight));
-    promise.await
-}
-
-/// Runs the blocking function `f` on `pool`: `loop.run_in_executor(pool, f)`.
-///
-/// `f` is submitted at once; the returned [`Promise`] settles with its
-/// value, or with a panic [`TaskError`], or cancelled if the pool was shut
-/// down.
-///
-/// # Examples
-///
-/// ```
-/// let pool = corio::ThreadPool::new(1);
-/// let promise = corio::run_in_executor(&pool, || "computed");
-/// assert_eq!(corio::run(promise).unwrap(), "computed");
-/// ```
-pub fn run_in_executor<F, R>(pool: &ThreadPool, f: F) -> Promise<R>
-where
-    F: FnOnce() -> R + Send + 'static,
-    R: Send + 'static,
-{
-    pool.submit(f, None)
 }

@@ -9,6 +9,7 @@ use std::task::{Context, Poll, Waker};
 use crate::reactor::sources::{Direction, SourceKey};
 use crate::runtime::context;
 use crate::runtime::core::Core;
+use crate::runtime::task::info::WaitingOn;
 
 /// `source`, registered with the loop it was made on. Dropping it
 /// deregisters the source (and wakes whoever waited on it).
@@ -53,9 +54,9 @@ impl<S: mio::event::Source> Io<S> {
         loop {
             let poll = core.reactor().borrow_mut().poll_ready(self.key, direction, cx);
             let Poll::Ready(seen) = poll else {
-                crate::runtime::task::info::note_waiting(match direction {
-                    Direction::Read => crate::runtime::task::info::WaitingOn::IoRead,
-                    Direction::Write => crate::runtime::task::info::WaitingOn::IoWrite,
+                context::note_waiting(match direction {
+                    Direction::Read => WaitingOn::IoRead,
+                    Direction::Write => WaitingOn::IoWrite,
                 });
                 return Poll::Pending;
             };

@@ -93,18 +93,12 @@ impl TcpListener {
 /// How many connections the kernel queues for `accept`. mio (like std)
 /// listens with 128; a burst larger than that, while the loop is busy, has
 /// its SYNs dropped and retried a second later.
-const BACKLOG: libc::c_int = 1024;
+const BACKLOG: i32 = 1024;
 
-/// Listens again with [`BACKLOG`]: Linux lets a listening socket change its
-/// backlog that way.
+/// Listens again with [`BACKLOG`].
 fn widen_backlog(listener: &mio::net::TcpListener) -> io::Result<()> {
-    use std::os::fd::AsRawFd;
-    // SAFETY: `listen` takes no pointers; the descriptor is valid for the
-    // call, as `listener` owns it.
-    if unsafe { libc::listen(listener.as_raw_fd(), BACKLOG) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+    use std::os::fd::AsFd;
+    crate::sys::listen(listener.as_fd(), BACKLOG)
 }
 
 impl fmt::Debug for TcpListener {

@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::core::Core;
+use super::task::info::WaitingOn;
 
 thread_local! {
     static CURRENT: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
@@ -93,4 +94,10 @@ impl Drop for EnterGuard {
         let core = CURRENT.try_with(|current| current.borrow_mut().take());
         drop(core);
     }
+}
+
+/// Notes, for the task being polled, what it is about to wait on; the
+/// loop records it on the task if the poll returns `Pending`.
+pub(crate) fn note_waiting(what: WaitingOn) {
+    with_current_borrowed(|core| core.note_waiting(what));
 }

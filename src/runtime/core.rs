@@ -4,8 +4,12 @@
 //! field is a `Cell` or `RefCell`, and no borrow is held while user code
 //! runs (polling a task, calling a callback, waking a waker, dropping a
 //! future): items are taken out of the queues first.
+//!
+//! Running the turn until a future completes or the loop stops, and closing
+//! the loop, are `EventLoop`'s (`event_loop.rs`); the live tasks are the
+//! registry's (`task/registry.rs`); reporting is the exception handler's
+//! (`exception.rs`).
 
-use std::any::Any;
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -15,16 +19,15 @@ use std::sync::Arc;
 use std::task::Waker;
 use std::time::Instant;
 
-use slab::Slab;
-
-use super::exception::{self, ExceptionContext, ExceptionHandler};
+use super::exception::{Exceptions, Step};
 use super::handles::{CallbackCell, Handle};
+use super::runner::LoopConfig;
 use super::shared::{Injected, Shared};
-use crate::error::TaskError;
+use super::shuffle::Shuffle;
+use super::task::cell::{Join, Schedulable, TaskCell};
+use super::task::info::{TaskId, TaskInfo, WaitingOn};
+use super::task::registry::{sleep_deadlines, Registry};
 use crate::reactor::{Park, Reactor};
-use crate::runtime::task::cell::{Header, Schedulable, TaskCell};
-use crate::runtime::task::info::{TaskId, TaskInfo, TaskState, WaitingOn};
-use crate::task::handle::Task;
 use crate::thread_pool::ThreadPool;
 use crate::time::clock::Clock;
 use crate::time::timers::{TimerKey, Timers};
@@ -34,8 +37,8 @@ use crate::time::timers::{TimerKey, Timers};
 /// the same interval.
 const IO_INTERVAL: u32 = 61;
 
-/// One unit of ready work.
-pub(crate) enum Runnable {
+/// One entry of the ready queue: work to do on this turn or the next.
+pub(crate) enum ReadyItem {
     /// Poll (or cancel) a task.
     Task(Arc<dyn Schedulable>),
     /// Run a `call_soon` / `call_later` callback.
@@ -50,74 +53,38 @@ pub(crate) enum Runnable {
     Stop,
 }
 
-/// The future `run_until_complete` drives in place, so it needs no
-/// `'static`; it takes part in the FIFO order like a task.
-struct MainTask {
-    id: TaskId,
-    waiting_on: Option<WaitingOn>,
-    location: &'static Location<'static>,
-}
-
 /// What is running right now, for `current_task`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Current {
     Nothing,
     Main,
+    /// The task at this registry key.
     Task(usize),
 }
 
 pub(crate) struct Core {
     shared: Arc<Shared>,
     clock: Clock,
-    ready: RefCell<VecDeque<Runnable>>,
-    timers: RefCell<Timers<Runnable>>,
+    pub(super) ready: RefCell<VecDeque<ReadyItem>>,
+    pub(super) timers: RefCell<Timers<ReadyItem>>,
     reactor: RefCell<Reactor>,
-    /// Every task that has not ended, for `all_tasks` and for cleanup.
-    tasks: RefCell<Slab<Arc<dyn Schedulable>>>,
+    /// Every task that has not ended, and the main task.
+    pub(super) tasks: RefCell<Registry>,
     current: Cell<Current>,
     /// The id of what `current` names, kept beside it because every spawn
     /// records its parent.
     current_id: Cell<Option<TaskId>>,
     /// What the task being polled said it waits on, for `task_tree`.
     waiting: Cell<Option<WaitingOn>>,
-    main: RefCell<Option<MainTask>>,
-    next_task_id: Cell<u64>,
-    next_main_generation: Cell<u64>,
+    pub(super) next_main_generation: Cell<u64>,
     turns_without_io: Cell<u32>,
-    stopping: Cell<bool>,
-    running: Cell<bool>,
-    closed: Cell<bool>,
-    exception_handler: RefCell<Option<ExceptionHandler>>,
+    pub(super) stopping: Cell<bool>,
+    pub(super) running: Cell<bool>,
+    pub(super) closed: Cell<bool>,
+    exceptions: Exceptions,
     thread_pool_size: usize,
-    thread_pool: OnceCell<ThreadPool>,
-    /// The state of the seeded shuffle of each turn's ready work, if on.
-    shuffle: Option<Cell<u64>>,
-    debug: Cell<bool>,
-    slow_callback_duration: std::time::Duration,
-}
-
-/// How a loop is set up: what `Runner::builder()` decides.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct LoopConfig {
-    pub(crate) thread_pool_size: usize,
-    pub(crate) virtual_time: bool,
-    pub(crate) shuffle: Option<u64>,
-    pub(crate) debug: bool,
-    pub(crate) slow_callback_duration: std::time::Duration,
-}
-
-impl LoopConfig {
-    /// asyncio's defaults; debug mode is on if `CORIO_DEBUG=1`, as
-    /// `PYTHONASYNCIODEBUG=1` turns it on in asyncio.
-    pub(crate) fn new() -> LoopConfig {
-        LoopConfig {
-            thread_pool_size: ThreadPool::default_size(),
-            virtual_time: false,
-            shuffle: None,
-            debug: std::env::var("CORIO_DEBUG").is_ok_and(|value| !value.is_empty() && value != "0"),
-            slow_callback_duration: std::time::Duration::from_millis(100),
-        }
-    }
+    pub(super) thread_pool: OnceCell<ThreadPool>,
+    shuffle: Option<Shuffle>,
 }
 
 impl Core {
@@ -129,24 +96,19 @@ impl Core {
             ready: RefCell::new(VecDeque::new()),
             timers: RefCell::new(Timers::new()),
             reactor: RefCell::new(reactor),
-            tasks: RefCell::new(Slab::new()),
+            tasks: RefCell::new(Registry::new()),
             current: Cell::new(Current::Nothing),
             current_id: Cell::new(None),
             waiting: Cell::new(None),
-            main: RefCell::new(None),
-            next_task_id: Cell::new(1),
             next_main_generation: Cell::new(1),
             turns_without_io: Cell::new(0),
             stopping: Cell::new(false),
             running: Cell::new(false),
             closed: Cell::new(false),
-            exception_handler: RefCell::new(None),
+            exceptions: Exceptions::new(config.debug, config.slow_callback_duration),
             thread_pool_size: config.thread_pool_size,
             thread_pool: OnceCell::new(),
-            // Zero is a fixed point of xorshift; any other state works.
-            shuffle: config.shuffle.map(|seed| Cell::new(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)),
-            debug: Cell::new(config.debug),
-            slow_callback_duration: config.slow_callback_duration,
+            shuffle: config.shuffle.map(Shuffle::new),
         })
     }
 
@@ -182,33 +144,49 @@ impl Core {
     }
 
     #[inline]
-    pub(crate) fn push_ready(&self, runnable: Runnable) {
-        self.ready.borrow_mut().push_back(runnable);
+    pub(crate) fn push_ready(&self, item: ReadyItem) {
+        self.ready.borrow_mut().push_back(item);
+    }
+
+    /// The exception handler and debug mode's reports.
+    pub(crate) fn exceptions(&self) -> &Exceptions {
+        &self.exceptions
+    }
+
+    /// The loop's thread pool, started on first use.
+    pub(crate) fn thread_pool(&self) -> &ThreadPool {
+        self.thread_pool.get_or_init(|| ThreadPool::new(self.thread_pool_size))
+    }
+
+    /// The reactor, for registering and polling I/O sources. Never borrow
+    /// it across user code.
+    pub(crate) fn reactor(&self) -> &RefCell<Reactor> {
+        &self.reactor
     }
 
     // ----- callbacks and timers -----
 
     pub(crate) fn call_soon(&self, callback: Box<dyn FnOnce()>) -> Handle {
         let cell = CallbackCell::new(callback);
-        self.push_ready(Runnable::Callback(cell.clone()));
+        self.push_ready(ReadyItem::Callback(cell.clone()));
         Handle::new(cell)
     }
 
     pub(crate) fn call_at(&self, when: Instant, callback: Box<dyn FnOnce()>) -> (Rc<CallbackCell>, TimerKey) {
         let cell = CallbackCell::new(callback);
-        let key = self.timers.borrow_mut().insert(when, Runnable::Callback(cell.clone()));
+        let key = self.timers.borrow_mut().insert(when, ReadyItem::Callback(cell.clone()));
         (cell, key)
     }
 
     /// Arms a timer that wakes `waker` at `deadline`.
     pub(crate) fn add_timer(&self, deadline: Instant, waker: Waker) -> TimerKey {
-        self.timers.borrow_mut().insert(deadline, Runnable::Wake(waker))
+        self.timers.borrow_mut().insert(deadline, ReadyItem::Wake(waker))
     }
 
     /// Replaces the waker of a pending timer; false if it already fired.
     pub(crate) fn update_timer(&self, key: TimerKey, waker: &Waker) -> bool {
         match self.timers.borrow_mut().get_mut(key) {
-            Some(Runnable::Wake(old)) => {
+            Some(ReadyItem::Wake(old)) => {
                 if !old.will_wake(waker) {
                     *old = waker.clone();
                 }
@@ -228,33 +206,33 @@ impl Core {
 
     // ----- tasks -----
 
+    /// Makes a task of `future`, registers it and queues it: it starts on
+    /// the next turn. The public `Task` handle wraps what this returns.
     pub(crate) fn spawn<F>(
         &self,
         future: F,
         name: Option<String>,
         location: &'static Location<'static>,
-    ) -> Task<F::Output>
+    ) -> Arc<dyn Join<F::Output>>
     where
         F: Future + 'static,
     {
         self.check_open();
-        let id = TaskId(self.next_task_id.get());
-        self.next_task_id.set(id.0 + 1);
+        let id = self.tasks.borrow_mut().next_id();
         let cell = TaskCell::new(future, self.id(), id, self.current_id.get(), name, location);
-        let key = self.tasks.borrow_mut().insert(cell.clone());
-        cell.header().set_registry_key(key);
-        self.push_ready(Runnable::Task(cell.clone()));
-        Task::new(cell)
+        self.tasks.borrow_mut().insert(cell.clone());
+        self.push_ready(ReadyItem::Task(cell.clone()));
+        cell
     }
 
     #[inline]
     pub(crate) fn unregister_task(&self, key: usize) {
-        let task = self.tasks.borrow_mut().try_remove(key);
+        let task = self.tasks.borrow_mut().remove(key);
         drop(task);
     }
 
-    /// Marks the task `id`, at registry slot `key`, as the one running;
-    /// returns what ran before, for [`leave`](Core::leave).
+    /// Marks the task `id` (a registry key, or the main task) as the one
+    /// running; returns what ran before, for [`leave`](Core::leave).
     #[inline]
     pub(crate) fn enter(&self, current: Current, id: TaskId) -> (Current, Option<TaskId>) {
         self.waiting.set(None);
@@ -281,106 +259,20 @@ impl Core {
     /// The task being polled, if it is a task (not the main future).
     pub(crate) fn current_task_raw(&self) -> Option<Arc<dyn Schedulable>> {
         match self.current.get() {
-            Current::Task(key) => self.tasks.borrow().get(key).cloned(),
+            Current::Task(key) => self.tasks.borrow().get(key),
             _ => None,
         }
     }
 
+    /// A snapshot of what runs now: `asyncio.current_task()`.
     pub(crate) fn current_task(&self) -> Option<TaskInfo> {
-        match self.current.get() {
-            Current::Nothing => None,
-            Current::Main => self.main_info(TaskState::Running),
-            Current::Task(key) => self.tasks.borrow().get(key).map(|task| TaskInfo::of(task.header())),
-        }
+        self.tasks.borrow().current_info(self.current.get())
     }
 
+    /// A snapshot of every live task: `asyncio.all_tasks()`.
     pub(crate) fn all_tasks(&self) -> Vec<TaskInfo> {
-        let main_state =
-            if self.current.get() == Current::Main { TaskState::Running } else { TaskState::Pending };
-        let main = self.main_info(main_state);
-        let deadlines = self.sleep_deadlines();
-        main.into_iter()
-            .chain(self.tasks.borrow().iter().map(|(_, task)| {
-                let deadline = deadlines.get(&Arc::as_ptr(task).cast::<()>()).copied();
-                TaskInfo::of(task.header()).with_sleep_deadline(deadline)
-            }))
-            .collect()
-    }
-
-    /// The earliest timer deadline of each waker's data pointer. A task's
-    /// waker points at its cell, so a sleeping task's deadline is found
-    /// here without the task storing it (dumps are rare; tasks are many).
-    fn sleep_deadlines(&self) -> std::collections::HashMap<*const (), Instant> {
-        let mut deadlines = std::collections::HashMap::new();
-        for (deadline, runnable) in self.timers.borrow().iter() {
-            if let Runnable::Wake(waker) = runnable {
-                let earliest = deadlines.entry(waker.data()).or_insert(deadline);
-                *earliest = (*earliest).min(deadline);
-            }
-        }
-        deadlines
-    }
-
-    fn main_info(&self, state: TaskState) -> Option<TaskInfo> {
-        let main = self.main.borrow();
-        let main = main.as_ref()?;
-        let waiting_on = if state == TaskState::Pending { main.waiting_on } else { None };
-        Some(
-            TaskInfo::new(main.id, format!("Task-{}", main.id), state, main.location, None)
-                .with_waiting_on(waiting_on),
-        )
-    }
-
-    pub(crate) fn thread_pool(&self) -> &ThreadPool {
-        self.thread_pool.get_or_init(|| ThreadPool::new(self.thread_pool_size))
-    }
-
-    // ----- exceptions -----
-
-    pub(crate) fn set_exception_handler(&self, handler: Option<ExceptionHandler>) {
-        let old = self.exception_handler.replace(handler);
-        drop(old);
-    }
-
-    /// Hands `context` to the loop's exception handler, or to the default one.
-    pub(crate) fn call_exception_handler(&self, context: &ExceptionContext) {
-        let handler = self.exception_handler.borrow().clone();
-        match handler {
-            Some(handler) => exception::call_custom_handler(&handler, context),
-            None => exception::default_exception_handler(context),
-        }
-    }
-
-    pub(crate) fn report_panic(&self, message: &str, task: Option<&Header>, payload: &(dyn Any + Send)) {
-        self.call_exception_handler(&ExceptionContext::for_panic(message, task, payload));
-    }
-
-    /// Reports a panic nobody will ever retrieve, as asyncio's "Task exception
-    /// was never retrieved".
-    #[inline]
-    pub(crate) fn report_unretrieved<T>(&self, task: &Header, result: &Result<T, TaskError>) {
-        if matches!(result, Err(err) if err.is_panic()) {
-            if let Some(context) = ExceptionContext::for_unretrieved(task, result) {
-                self.call_exception_handler(&context);
-            }
-        }
-    }
-
-    /// Debug mode's report of a task dropped at close before it finished:
-    /// asyncio's "Task was destroyed but it is pending!".
-    fn report_destroyed_pending(&self, task: &Header) {
-        let mut context = ExceptionContext::new("Task was destroyed but it is pending!");
-        context.task = Some(task.name());
-        context.task_location = Some(task.location);
-        self.call_exception_handler(&context);
-    }
-
-    pub(crate) fn set_debug(&self, enabled: bool) {
-        self.debug.set(enabled);
-    }
-
-    pub(crate) fn debug(&self) -> bool {
-        self.debug.get()
+        let deadlines = sleep_deadlines(&self.timers.borrow());
+        self.tasks.borrow().info(self.current.get(), &deadlines)
     }
 
     // ----- the turn -----
@@ -411,12 +303,12 @@ impl Core {
         }
         self.fire_due_timers();
         let count = self.ready.borrow().len();
-        if let Some(state) = &self.shuffle {
-            shuffle(&mut self.ready.borrow_mut().make_contiguous()[..count], state);
+        if let Some(shuffle) = &self.shuffle {
+            shuffle.shuffle(&mut self.ready.borrow_mut().make_contiguous()[..count]);
         }
         for _ in 0..count {
-            let Some(runnable) = self.ready.borrow_mut().pop_front() else { break };
-            self.run_runnable(runnable, main);
+            let Some(item) = self.ready.borrow_mut().pop_front() else { break };
+            self.run_item(item, main);
         }
     }
 
@@ -458,12 +350,6 @@ impl Core {
         self.take_injected();
     }
 
-    /// The reactor, for registering and polling I/O sources. Never borrow
-    /// it across user code.
-    pub(crate) fn reactor(&self) -> &RefCell<Reactor> {
-        &self.reactor
-    }
-
     /// Moves a virtual clock forward by `by` and queues the timers now due,
     /// ahead of anything scheduled later; false on the real clock.
     pub(crate) fn advance_clock(&self, by: std::time::Duration) -> bool {
@@ -491,8 +377,8 @@ impl Core {
         let now = self.clock.now();
         let mut timers = self.timers.borrow_mut();
         let mut ready = self.ready.borrow_mut();
-        while let Some(runnable) = timers.pop_due(now) {
-            ready.push_back(runnable);
+        while let Some(item) = timers.pop_due(now) {
+            ready.push_back(item);
         }
     }
 
@@ -506,8 +392,7 @@ impl Core {
     fn take_injected_slow(&self) {
         for item in self.shared.take_injected() {
             match item {
-                Injected::Task(task) => self.push_ready(Runnable::Task(task)),
-                Injected::Main(generation) => self.push_ready(Runnable::Main(generation)),
+                Injected::Woken(woken) => self.push_ready(woken.into()),
                 Injected::Callback(callback) => {
                     self.call_soon(callback);
                 }
@@ -516,198 +401,33 @@ impl Core {
         }
     }
 
-    fn run_runnable(&self, runnable: Runnable, main: &mut dyn FnMut(u64)) {
-        if self.debug.get() {
-            self.run_timed(runnable, main);
-        } else {
-            self.run_untimed(runnable, main);
+    /// Runs one ready item; in debug mode, timed, so a slow one is reported.
+    fn run_item(&self, item: ReadyItem, main: &mut dyn FnMut(u64)) {
+        if !self.exceptions.debug() {
+            return self.run_untimed(item, main);
         }
+        let step = match &item {
+            ReadyItem::Task(task) => Step::Task(task.clone()),
+            ReadyItem::Main(_) => Step::Main,
+            _ => Step::Callback,
+        };
+        self.exceptions.run_timed(step, || self.run_untimed(item, main));
     }
 
-    /// Debug mode: runs `runnable` and reports it if it took longer than
-    /// `slow_callback_duration`, in asyncio's words. Measured on the real
-    /// clock, also under virtual time: it is the thread that was held up.
-    fn run_timed(&self, runnable: Runnable, main: &mut dyn FnMut(u64)) {
-        let what = match &runnable {
-            Runnable::Task(task) => Some(task.clone()),
-            _ => None,
-        };
-        let started = Instant::now();
-        let is_main = matches!(runnable, Runnable::Main(_));
-        self.run_untimed(runnable, main);
-        let took = started.elapsed();
-        if took < self.slow_callback_duration {
-            return;
-        }
-        let mut context = ExceptionContext::new(String::new());
-        let subject = match &what {
-            Some(task) => {
-                context.task = Some(task.header().name());
-                context.task_location = Some(task.header().location);
-                format!("<Task name='{}'>", task.header().name())
-            }
-            None if is_main => "<Task name='Task-1'>".to_owned(),
-            None => "<Handle callback>".to_owned(),
-        };
-        context.message = format!("Executing {subject} took {:.3} seconds", took.as_secs_f64());
-        self.call_exception_handler(&context);
-    }
-
-    fn run_untimed(&self, runnable: Runnable, main: &mut dyn FnMut(u64)) {
-        match runnable {
-            Runnable::Task(task) => task.run(self),
-            Runnable::Callback(callback) => {
+    fn run_untimed(&self, item: ReadyItem, main: &mut dyn FnMut(u64)) {
+        match item {
+            ReadyItem::Task(task) => task.run(self),
+            ReadyItem::Callback(callback) => {
                 if let Some(callback) = callback.take() {
                     if let Err(payload) = catch_unwind(AssertUnwindSafe(callback)) {
-                        self.report_panic("Exception in callback", None, &*payload);
+                        self.exceptions.report_panic("Exception in callback", None, &*payload);
                     }
                 }
             }
-            Runnable::Wake(waker) => waker.wake(),
-            Runnable::Main(generation) => main(generation),
-            Runnable::Stop => self.stopping.set(true),
+            ReadyItem::Wake(waker) => waker.wake(),
+            ReadyItem::Main(generation) => main(generation),
+            ReadyItem::Stop => self.stopping.set(true),
         }
-    }
-
-    // ----- running -----
-
-    /// Runs turns until `stop`, polling `future` in place as the loop's main
-    /// task; returns its output, or the payload of its panic.
-    #[track_caller]
-    pub(crate) fn block_on<F: Future>(self: &Rc<Core>, future: F) -> Result<F::Output, Box<dyn Any + Send>> {
-        self.check_open();
-        let _running = self.start_running();
-        let generation = self.next_main_generation.get();
-        self.next_main_generation.set(generation + 1);
-        let id = TaskId(self.next_task_id.get());
-        self.next_task_id.set(id.0 + 1);
-        *self.main.borrow_mut() = Some(MainTask { id, location: Location::caller(), waiting_on: None });
-
-        let main_waker = Arc::new(super::task::schedule::MainWaker::new(self.id(), generation));
-        let waker = Waker::from(main_waker.clone());
-        let mut future = std::pin::pin!(future);
-        let mut output = None;
-        main_waker.mark_scheduled();
-        self.push_ready(Runnable::Main(generation));
-        let mut poll_main = |turn_generation: u64| {
-            if turn_generation != generation || output.is_some() || !main_waker.take_scheduled() {
-                return;
-            }
-            let previous = self.enter(Current::Main, id);
-            let mut cx = std::task::Context::from_waker(&waker);
-            let poll = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)));
-            self.leave(previous);
-            match poll {
-                Ok(std::task::Poll::Pending) => {
-                    if let Some(main) = self.main.borrow_mut().as_mut() {
-                        main.waiting_on = self.take_waiting();
-                    }
-                }
-                Ok(std::task::Poll::Ready(value)) => output = Some(Ok(value)),
-                Err(payload) => output = Some(Err(payload)),
-            }
-            if output.is_some() {
-                // asyncio stops the loop from a done callback, so the work
-                // already queued gets one more turn.
-                self.push_ready(Runnable::Stop);
-            }
-        };
-        while !self.stopping.get() {
-            self.run_once(&mut poll_main);
-        }
-        self.stopping.set(false);
-        *self.main.borrow_mut() = None;
-        match output {
-            Some(output) => output,
-            None => panic!("event loop stopped before the future completed"),
-        }
-    }
-
-    /// Runs turns until `stop`.
-    #[track_caller]
-    pub(crate) fn run_forever(self: &Rc<Core>) {
-        self.check_open();
-        let _running = self.start_running();
-        while !self.stopping.get() {
-            self.run_once(&mut |_| {});
-        }
-        self.stopping.set(false);
-    }
-
-    #[track_caller]
-    fn start_running(self: &Rc<Core>) -> RunningGuard<'_> {
-        let enter = super::context::enter(self);
-        self.running.set(true);
-        RunningGuard { core: self, _enter: enter }
-    }
-
-    /// Cancels every task left and runs turns until their drops have run, as
-    /// `asyncio.run` does before closing. Tasks created by those drops are
-    /// cancelled in the next round; a bounded number of rounds keeps a task
-    /// that keeps respawning itself from holding the loop open.
-    pub(crate) fn cancel_all_tasks(self: &Rc<Core>) {
-        for _ in 0..100 {
-            let tasks: Vec<_> = self.tasks.borrow().iter().map(|(_, task)| task.clone()).collect();
-            if tasks.is_empty() {
-                return;
-            }
-            for task in tasks {
-                crate::runtime::task::cell::request_cancel(task);
-            }
-            let _running = self.start_running();
-            self.run_once(&mut |_| {});
-        }
-    }
-
-    /// Closes the loop: refuses work from other threads, drops every task's
-    /// future and every queued callback (with this loop current, so their
-    /// destructors may use it), and shuts the thread pool down.
-    pub(crate) fn close(self: &Rc<Core>) {
-        if self.running.get() {
-            panic!("cannot close a running event loop");
-        }
-        if self.closed.get() {
-            return;
-        }
-        let _enter = super::context::enter_for_cleanup(self);
-        drop(self.shared.close());
-        // Destructors may create tasks, callbacks and timers; repeat until
-        // nothing is left.
-        loop {
-            let tasks: Vec<_> = self.tasks.borrow_mut().drain().collect();
-            let ready: Vec<_> = self.ready.borrow_mut().drain(..).collect();
-            let timers = self.timers.borrow_mut().drain();
-            if tasks.is_empty() && ready.is_empty() && timers.is_empty() {
-                break;
-            }
-            for task in tasks {
-                if self.debug.get() && !task.header().is_done() {
-                    self.report_destroyed_pending(task.header());
-                }
-                // Its registry slot may already hold a task created by an
-                // earlier destructor: keep `finish` from removing that one.
-                task.header().set_registry_key(u32::MAX as usize);
-                task.abort(self);
-            }
-            drop(ready);
-            drop(timers);
-        }
-        self.closed.set(true);
-        if let Some(pool) = self.thread_pool.get() {
-            pool.shutdown();
-        }
-    }
-}
-
-/// Marks the loop running (and current) for a scope.
-struct RunningGuard<'a> {
-    core: &'a Core,
-    _enter: super::context::EnterGuard,
-}
-
-impl Drop for RunningGuard<'_> {
-    fn drop(&mut self) {
-        self.core.running.set(false);
     }
 }
 
@@ -721,18 +441,5 @@ impl std::fmt::Debug for Core {
             .field("timers", &self.timers.borrow().len())
             .field("tasks", &self.tasks.borrow().len())
             .finish_non_exhaustive()
-    }
-}
-
-/// Shuffles `items` in place (Fisher-Yates) with a xorshift generator whose
-/// state is `state`: the same state gives the same order, always.
-fn shuffle<T>(items: &mut [T], state: &Cell<u64>) {
-    for i in (1..items.len()).rev() {
-        let mut x = state.get();
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        state.set(x);
-        items.swap(i, (x % (i as u64 + 1)) as usize);
     }
 }

@@ -144,7 +144,7 @@ pub fn time() -> Instant {
 /// Panics with "no running event loop" outside a running loop.
 #[track_caller]
 pub fn set_exception_handler(handler: Option<ExceptionHandler>) {
-    context::expect_current().set_exception_handler(handler);
+    context::expect_current().exceptions().set_handler(handler);
 }
 
 /// Hands `context` to the running loop's exception handler:
@@ -163,5 +163,5 @@ pub fn set_exception_handler(handler: Option<ExceptionHandler>) {
 /// ```
 #[track_caller]
 pub fn call_exception_handler(context: &ExceptionContext) {
-    context::expect_current().call_exception_handler(context);
+    context::expect_current().exceptions().call(context);
 }

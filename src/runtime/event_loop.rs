@@ -1,14 +1,23 @@
-//! `EventLoop`: asyncio's `loop` object, for those who drive a loop by hand.
+//! `EventLoop`: asyncio's `loop` object, for those who drive a loop by hand;
+//! and how a loop runs: until a future completes or until `stop`, then
+//! cancelling what is left, then closing.
 
+use std::any::Any;
 use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use super::core::{Core, LoopConfig};
+use super::context::{self, EnterGuard};
+use super::core::{Core, Current, ReadyItem};
 use super::exception::{ExceptionContext, ExceptionHandler};
 use super::handles::{Handle, TimerHandle};
 use super::loop_handle::LoopHandle;
-use crate::task::handle::Task;
+use super::runner::LoopConfig;
+use super::task::cell::{request_cancel, UNREGISTERED};
+use super::task::schedule::MainWaker;
 
 /// An event loop: a FIFO run queue of ready tasks and callbacks, timers, and
 /// a reactor that parks the thread when nothing is ready.
@@ -61,18 +70,59 @@ impl EventLoop {
     /// called first.
     #[track_caller]
     pub fn run_until_complete<F: Future>(&self, future: F) -> F::Output {
-        match self.core.block_on(future) {
+        match self.run_until_complete_catching(future) {
             Ok(output) => output,
             Err(payload) => std::panic::resume_unwind(payload),
         }
     }
 
+    /// Runs turns until `stop`, polling `future` in place as the loop's main
+    /// task; returns its output, or the payload of its panic.
     #[track_caller]
     pub(crate) fn run_until_complete_catching<F: Future>(
         &self,
         future: F,
-    ) -> Result<F::Output, Box<dyn std::any::Any + Send>> {
-        self.core.block_on(future)
+    ) -> Result<F::Output, Box<dyn Any + Send>> {
+        let core = &self.core;
+        core.check_open();
+        let _running = self.start_running();
+        let generation = core.next_main_generation.get();
+        core.next_main_generation.set(generation + 1);
+        let id = core.tasks.borrow_mut().start_main(Location::caller());
+
+        let main_waker = Arc::new(MainWaker::new(core.id(), generation));
+        let waker = Waker::from(main_waker.clone());
+        let mut future = std::pin::pin!(future);
+        let mut output = None;
+        core.push_ready(ReadyItem::Main(generation));
+        let mut poll_main = |turn_generation: u64| {
+            if turn_generation != generation || output.is_some() || !main_waker.take_scheduled() {
+                return;
+            }
+            let previous = core.enter(Current::Main, id);
+            let mut cx = Context::from_waker(&waker);
+            let poll = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)));
+            core.leave(previous);
+            match poll {
+                Ok(Poll::Pending) => core.tasks.borrow_mut().set_main_waiting(core.take_waiting()),
+                Ok(Poll::Ready(value)) => output = Some(Ok(value)),
+                Err(payload) => output = Some(Err(payload)),
+            }
+            if output.is_some() {
+                // asyncio stops the loop from a done callback, so the work
+                // already queued gets one more turn.
+                core.push_ready(ReadyItem::Stop);
+            }
+        };
+        while !core.stopping.get() {
+            core.run_once(&mut poll_main);
+        }
+        core.stopping.set(false);
+        core.tasks.borrow_mut().end_main();
+        match output {
+            Some(output) => output,
+            None => panic!("event loop stopped before the future completed"),
+        }
     }
 
     /// Runs the loop until [`stop`](EventLoop::stop) is called.
@@ -91,7 +141,20 @@ impl EventLoop {
     /// ```
     #[track_caller]
     pub fn run_forever(&self) {
-        self.core.run_forever();
+        self.core.check_open();
+        let _running = self.start_running();
+        while !self.core.stopping.get() {
+            self.core.run_once(&mut |_| {});
+        }
+        self.core.stopping.set(false);
+    }
+
+    /// Makes the loop running (and current) for a scope.
+    #[track_caller]
+    fn start_running(&self) -> RunningGuard<'_> {
+        let enter = context::enter(&self.core);
+        self.core.running.set(true);
+        RunningGuard { core: &self.core, _enter: enter }
     }
 
     /// Stops the loop once the current turn is over.
@@ -110,14 +173,60 @@ impl EventLoop {
     ///
     /// Panics if the loop is running.
     pub fn close(&self) {
-        self.core.close();
+        let core = &self.core;
+        if core.running.get() {
+            panic!("cannot close a running event loop");
+        }
+        if core.closed.get() {
+            return;
+        }
+        let _enter = context::enter_for_cleanup(core);
+        drop(core.shared().close());
+        // Destructors may create tasks, callbacks and timers; repeat until
+        // nothing is left.
+        loop {
+            let tasks = core.tasks.borrow_mut().drain();
+            let ready: Vec<_> = core.ready.borrow_mut().drain(..).collect();
+            let timers = core.timers.borrow_mut().drain();
+            if tasks.is_empty() && ready.is_empty() && timers.is_empty() {
+                break;
+            }
+            for task in tasks {
+                if core.exceptions().debug() && !task.header().is_done() {
+                    core.exceptions().report_destroyed_pending(task.header());
+                }
+                // Its registry slot may already hold a task created by an
+                // earlier destructor: keep `finish` from removing that one.
+                task.header().set_registry_key(UNREGISTERED);
+                task.abort(core);
+            }
+            drop(ready);
+            drop(timers);
+        }
+        core.closed.set(true);
+        if let Some(pool) = core.thread_pool.get() {
+            pool.shutdown();
+        }
     }
 
-    /// Cancels every pending task and runs the loop until their destructors
-    /// have run, as `asyncio.run` does before closing.
+    /// Cancels every pending task and runs turns until their drops have
+    /// run, as `asyncio.run` does before closing. Tasks created by those
+    /// drops are cancelled in the next round; a bounded number of rounds
+    /// keeps a task that keeps respawning itself from holding the loop open.
     pub(crate) fn cancel_all_tasks(&self) {
-        if !self.core.is_closed() {
-            self.core.cancel_all_tasks();
+        if self.core.is_closed() {
+            return;
+        }
+        for _ in 0..100 {
+            let tasks = self.core.tasks.borrow().live();
+            if tasks.is_empty() {
+                return;
+            }
+            for task in tasks {
+                request_cancel(task);
+            }
+            let _running = self.start_running();
+            self.core.run_once(&mut |_| {});
         }
     }
 
@@ -125,12 +234,12 @@ impl EventLoop {
     /// task steps are reported, and so are tasks still pending when the loop
     /// closes. See [`Builder::debug`](crate::Builder::debug).
     pub fn set_debug(&self, enabled: bool) {
-        self.core.set_debug(enabled);
+        self.core.exceptions().set_debug(enabled);
     }
 
     /// True in debug mode (`loop.get_debug()`).
     pub fn get_debug(&self) -> bool {
-        self.core.debug()
+        self.core.exceptions().debug()
     }
 
     /// True while the loop runs.
@@ -184,34 +293,41 @@ impl EventLoop {
         call_at(&self.core, when, Box::new(callback))
     }
 
-    /// Wraps `future` in a task on this loop; it starts on the loop's next
-    /// turn. See [`create_task`](crate::create_task).
-    ///
-    /// # Panics
-    ///
-    /// Panics if the loop is closed.
-    #[track_caller]
-    pub fn create_task<F: Future + 'static>(&self, future: F) -> Task<F::Output> {
-        self.core.spawn(future, None, std::panic::Location::caller())
+    /// The loop's core, for the layers above (`create_task` lives beside
+    /// the `Task` it makes, in `task/spawn.rs`).
+    pub(crate) fn core(&self) -> &Rc<Core> {
+        &self.core
     }
 
     /// Sets the handler that panics nobody retrieves are reported to; `None`
     /// restores the default, which prints to stderr.
     pub fn set_exception_handler(&self, handler: Option<ExceptionHandler>) {
-        self.core.set_exception_handler(handler);
+        self.core.exceptions().set_handler(handler);
     }
 
     /// Hands `context` to the exception handler.
     pub fn call_exception_handler(&self, context: &ExceptionContext) {
-        self.core.call_exception_handler(context);
+        self.core.exceptions().call(context);
     }
 }
 
 impl Drop for EventLoop {
     fn drop(&mut self) {
         if !self.core.is_running() {
-            self.core.close();
+            self.close();
         }
+    }
+}
+
+/// Marks the loop running (and current) for a scope.
+struct RunningGuard<'a> {
+    core: &'a Core,
+    _enter: EnterGuard,
+}
+
+impl Drop for RunningGuard<'_> {
+    fn drop(&mut self) {
+        self.core.running.set(false);
     }
 }
 

@@ -1,17 +1,22 @@
-//! Reporting errors nobody else will see: asyncio's exception handler.
+//! Reporting errors nobody else will see: asyncio's exception handler, and
+//! debug mode's reports.
 //!
 //! A panic in a callback, a panic in a task whose result nobody retrieves,
 //! a panicking destructor: none of them may take the loop down, so each is
 //! caught and handed, as an [`ExceptionContext`], to the loop's exception
-//! handler, or by default printed to stderr in asyncio's words.
+//! handler, or by default printed to stderr in asyncio's words. Debug mode
+//! adds slow steps and tasks destroyed while pending.
 
 use std::any::Any;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use super::task::cell::{Header, Schedulable};
 use crate::error::{panic_message, TaskError};
-use crate::runtime::task::cell::Header;
 
 /// A custom exception handler, as set with
 /// [`set_exception_handler`](crate::set_exception_handler).
@@ -122,6 +127,96 @@ pub(crate) fn call_custom_handler(handler: &ExceptionHandler, context: &Exceptio
         failure.panic = Some(panic_message(&*payload));
         default_exception_handler(&failure);
         default_exception_handler(context);
+    }
+}
+
+/// One loop's exception handler and debug mode.
+pub(crate) struct Exceptions {
+    handler: RefCell<Option<ExceptionHandler>>,
+    debug: Cell<bool>,
+    slow_callback_duration: Duration,
+}
+
+/// A step of the loop that debug mode times.
+pub(crate) enum Step {
+    Task(Arc<dyn Schedulable>),
+    Main,
+    Callback,
+}
+
+impl Exceptions {
+    pub(crate) fn new(debug: bool, slow_callback_duration: Duration) -> Exceptions {
+        Exceptions { handler: RefCell::new(None), debug: Cell::new(debug), slow_callback_duration }
+    }
+
+    pub(crate) fn set_handler(&self, handler: Option<ExceptionHandler>) {
+        let old = self.handler.replace(handler);
+        drop(old);
+    }
+
+    /// Hands `context` to the loop's exception handler, or to the default one.
+    pub(crate) fn call(&self, context: &ExceptionContext) {
+        let handler = self.handler.borrow().clone();
+        match handler {
+            Some(handler) => call_custom_handler(&handler, context),
+            None => default_exception_handler(context),
+        }
+    }
+
+    pub(crate) fn report_panic(&self, message: &str, task: Option<&Header>, payload: &(dyn Any + Send)) {
+        self.call(&ExceptionContext::for_panic(message, task, payload));
+    }
+
+    /// Reports a panic nobody will ever retrieve, as asyncio's "Task exception
+    /// was never retrieved".
+    #[inline]
+    pub(crate) fn report_unretrieved<T>(&self, task: &Header, result: &Result<T, TaskError>) {
+        if matches!(result, Err(err) if err.is_panic()) {
+            if let Some(context) = ExceptionContext::for_unretrieved(task, result) {
+                self.call(&context);
+            }
+        }
+    }
+
+    /// Debug mode's report of a task dropped at close before it finished:
+    /// asyncio's "Task was destroyed but it is pending!".
+    pub(crate) fn report_destroyed_pending(&self, task: &Header) {
+        let mut context = ExceptionContext::new("Task was destroyed but it is pending!");
+        context.task = Some(task.name());
+        context.task_location = Some(task.location);
+        self.call(&context);
+    }
+
+    pub(crate) fn set_debug(&self, enabled: bool) {
+        self.debug.set(enabled);
+    }
+
+    pub(crate) fn debug(&self) -> bool {
+        self.debug.get()
+    }
+
+    /// Debug mode: runs `run` and reports `step` if it took longer than
+    /// `slow_callback_duration`, in asyncio's words. Measured on the real
+    /// clock, also under virtual time: it is the thread that was held up.
+    pub(crate) fn run_timed(&self, step: Step, run: impl FnOnce()) {
+        let started = Instant::now();
+        run();
+        let took = started.elapsed();
+        if took < self.slow_callback_duration {
+            return;
+        }
+        let mut context = ExceptionContext::new(String::new());
+        let subject = match &step {
+            Step::Task(task) => {
+                context.task = Some(task.header().name());
+                context.task_location = Some(task.header().location);
+                format!("<Task name='{}'>", task.header().name())
+            }
+            Step::Main => "<Task name='Task-1'>".to_owned(),
+            Step::Callback => "<Handle callback>".to_owned(),
+        };
+        context.message = format!("Executing {subject} took {:.3} seconds", took.as_secs_f64());
+        self.call(&context);
     }
 }
 

@@ -1,11 +1,9 @@
 //! `LoopHandle`: what other threads may do with a loop.
 
-use std::future::Future;
 use std::sync::Arc;
 
 use super::shared::{Injected, Shared};
 use crate::error::LoopClosedError;
-use crate::task::concurrent::ConcurrentFuture;
 
 /// A `Send + Sync` handle to an event loop, for other threads: asyncio's
 /// `call_soon_threadsafe`, `stop` and `run_coroutine_threadsafe`.
@@ -61,37 +59,9 @@ impl LoopHandle {
         self.shared.is_closed()
     }
 
-    /// Runs `future` as a task on the loop, from any thread: asyncio's
-    /// `run_coroutine_threadsafe`. The returned future can be awaited on
-    /// another loop or waited for with a blocking
-    /// [`result`](ConcurrentFuture::result).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let event_loop = corio::EventLoop::new().unwrap();
-    /// let handle = event_loop.handle();
-    /// let waiter = std::thread::spawn(move || {
-    ///     let answer = handle.spawn(async { 40 + 2 }).result().unwrap();
-    ///     handle.stop();
-    ///     answer
-    /// });
-    /// event_loop.run_forever();
-    /// assert_eq!(waiter.join().unwrap(), 42);
-    /// ```
-    pub fn spawn<F>(&self, future: F) -> ConcurrentFuture<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        let (concurrent, mut resolver) = ConcurrentFuture::new(self.shared.thread());
-        // If the loop is closed, the callback and so the resolver are
-        // dropped, which settles the future as cancelled.
-        let _ = self.call_soon_threadsafe(move || {
-            let task = crate::create_task(future);
-            crate::create_task(async move { resolver.settle(task.await) });
-        });
-        concurrent
+    /// The loop's thread.
+    pub(crate) fn thread(&self) -> std::thread::ThreadId {
+        self.shared.thread()
     }
 }
 

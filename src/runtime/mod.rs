@@ -10,7 +10,6 @@ pub(crate) mod handles;
 pub(crate) mod loop_handle;
 pub(crate) mod runner;
 pub(crate) mod shared;
+mod shuffle;
 pub(crate) mod task;
 pub(crate) mod wait_queue;
-
-pub(crate) use self::core::Runnable;

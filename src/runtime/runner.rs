@@ -4,8 +4,8 @@ use std::future::Future;
 use std::io;
 use std::time::Duration;
 
-use super::core::LoopConfig;
 use super::event_loop::EventLoop;
+use crate::thread_pool::ThreadPool;
 
 /// Runs `future` on a new event loop and returns its output: `asyncio.run`.
 ///
@@ -250,6 +250,30 @@ impl Builder {
     /// `CORIO_SEED`), for reports that let a failure be replayed.
     pub fn seed(&self) -> Option<u64> {
         self.config.shuffle.map(|seed| seed_from_env().unwrap_or(seed))
+    }
+}
+
+/// How a loop is set up: what `Runner::builder()` decides.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LoopConfig {
+    pub(crate) thread_pool_size: usize,
+    pub(crate) virtual_time: bool,
+    pub(crate) shuffle: Option<u64>,
+    pub(crate) debug: bool,
+    pub(crate) slow_callback_duration: Duration,
+}
+
+impl LoopConfig {
+    /// asyncio's defaults; debug mode is on if `CORIO_DEBUG=1`, as
+    /// `PYTHONASYNCIODEBUG=1` turns it on in asyncio.
+    pub(crate) fn new() -> LoopConfig {
+        LoopConfig {
+            thread_pool_size: ThreadPool::default_size(),
+            virtual_time: false,
+            shuffle: None,
+            debug: std::env::var("CORIO_DEBUG").is_ok_and(|value| !value.is_empty() && value != "0"),
+            slow_callback_duration: Duration::from_millis(100),
+        }
     }
 }
 

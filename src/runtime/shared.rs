@@ -21,13 +21,13 @@ use std::thread::ThreadId;
 
 use parking_lot::{Mutex, RwLock};
 
-use crate::runtime::task::cell::Schedulable;
+use super::task::schedule::Woken;
 
 /// Work handed to the loop from another thread (or from its own thread while
 /// it is not running).
 pub(crate) enum Injected {
-    Task(Arc<dyn Schedulable>),
-    Main(u64),
+    /// A task or the main future, woken.
+    Woken(Woken),
     Callback(Box<dyn FnOnce() + Send + 'static>),
     Stop,
 }

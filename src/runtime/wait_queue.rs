@@ -18,12 +18,19 @@
 //! The queue is single-threaded (`RefCell` inside), and wakers are woken
 //! only after the borrow is released, since waking may run code that uses
 //! the queue again.
+//!
+//! It lives in the runtime rather than among the leaves because a
+//! registration ([`Waiter`]) says what its task waits on, for the task
+//! dumps.
 
 use std::cell::RefCell;
 use std::fmt;
 use std::task::{Context, Poll, Waker};
 
 use slab::Slab;
+
+use super::context;
+use super::task::info::WaitingOn;
 
 /// Names one registered waiter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,17 +210,32 @@ impl<T> fmt::Debug for WaitQueue<T> {
     }
 }
 
-/// A registration in a [`WaitQueue`] that cancels itself when dropped, for
-/// the futures of the primitives. `on_cancel` receives a value that was
-/// handed over but never collected, to pass it on.
+/// A task's place in a [`WaitQueue`], and what it waits on there: the
+/// futures of the primitives are built on it. `poll` registers at the back
+/// of the queue the first time, then collects the value once notified; while
+/// the task waits, the tag is what the task dumps show.
 pub(crate) struct Waiter<'a, T> {
     queue: &'a WaitQueue<T>,
     key: Option<WaiterKey>,
+    what: WaitingOn,
 }
 
 impl<'a, T> Waiter<'a, T> {
-    pub(crate) fn new(queue: &'a WaitQueue<T>) -> Waiter<'a, T> {
-        Waiter { queue, key: None }
+    /// A waiter on `queue`, not registered yet, that waits on `what`.
+    pub(crate) fn new(queue: &'a WaitQueue<T>, what: WaitingOn) -> Waiter<'a, T> {
+        Waiter { queue, key: None, what }
+    }
+
+    /// A waiter for a registration that was kept outside a `Waiter` between
+    /// polls (by a `Stream`, which cannot borrow its own queue); give it
+    /// back with [`into_key`](Waiter::into_key).
+    pub(crate) fn resume(queue: &'a WaitQueue<T>, key: Option<WaiterKey>, what: WaitingOn) -> Waiter<'a, T> {
+        Waiter { queue, key, what }
+    }
+
+    /// The registration, kept for a later [`resume`](Waiter::resume).
+    pub(crate) fn into_key(self) -> Option<WaiterKey> {
+        self.key
     }
 
     /// True once registered (and not yet notified and collected).
@@ -224,17 +246,23 @@ impl<'a, T> Waiter<'a, T> {
     /// Registers at the back of the queue if not registered yet, else polls
     /// the registration.
     pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<T> {
-        match self.key {
+        let poll = match self.key {
             None => {
                 self.key = Some(self.queue.register(cx.waker()));
                 Poll::Pending
             }
             Some(key) => {
-                let value = std::task::ready!(self.queue.poll(key, cx));
-                self.key = None;
-                Poll::Ready(value)
+                let poll = self.queue.poll(key, cx);
+                if poll.is_ready() {
+                    self.key = None;
+                }
+                poll
             }
+        };
+        if poll.is_pending() {
+            context::note_waiting(self.what);
         }
+        poll
     }
 
     /// Leaves the queue; returns a value handed over but not collected.
@@ -245,14 +273,14 @@ impl<'a, T> Waiter<'a, T> {
 
 impl<T> fmt::Debug for Waiter<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Waiter").field("registered", &self.is_registered()).finish()
+        f.debug_struct("Waiter").field("registered", &self.is_registered()).field("on", &self.what).finish()
     }
 }
 
 /// Waits on `queue` until `done()` holds, checking it first and after each
 /// notification.
-pub(crate) async fn wait_until<T>(queue: &WaitQueue<T>, done: impl Fn() -> bool) {
-    let mut waiter = Waiter::new(queue);
+pub(crate) async fn wait_until<T>(queue: &WaitQueue<T>, what: WaitingOn, done: impl Fn() -> bool) {
+    let mut waiter = Waiter::new(queue, what);
     std::future::poll_fn(|cx| {
         if done() {
             return std::task::Poll::Ready(());

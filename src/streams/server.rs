@@ -15,6 +15,7 @@ use super::writer::StreamWriter;
 use super::{split, ByteSocket};
 use crate::net::tcp::{TcpListener, TcpStream};
 use crate::net::unix::{UnixListener, UnixStream};
+use crate::runtime::task::info::WaitingOn;
 use crate::runtime::wait_queue::{wait_until, WaitQueue};
 use crate::task::handle::Task;
 
@@ -221,7 +222,7 @@ impl Server {
     /// Cancel safe.
     pub async fn wait_closed(&self) {
         let flag = &self.closed;
-        wait_until(&flag.waiters, || flag.closed.get()).await;
+        wait_until(&flag.waiters, WaitingOn::Closed, || flag.closed.get()).await;
     }
 }
 

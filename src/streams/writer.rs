@@ -12,6 +12,7 @@ use std::task::Poll;
 use super::ByteSocket;
 use crate::runtime::context;
 use crate::runtime::exception::ExceptionContext;
+use crate::runtime::task::info::WaitingOn;
 use crate::runtime::wait_queue::{wait_until, WaitQueue};
 
 /// `drain` waits while more than this is buffered (asyncio's high-water
@@ -120,7 +121,7 @@ impl StreamWriter {
     pub async fn drain(&mut self) -> io::Result<()> {
         let state = &self.state;
         if state.buffer.borrow().len() > HIGH_WATER && state.error.borrow().is_none() {
-            wait_until(&state.drained, || {
+            wait_until(&state.drained, WaitingOn::Drain, || {
                 state.buffer.borrow().len() <= LOW_WATER || state.error.borrow().is_some()
             })
             .await;
@@ -177,7 +178,7 @@ impl StreamWriter {
     /// Cancel safe: closing goes on.
     pub async fn wait_closed(&self) -> io::Result<()> {
         let state = &self.state;
-        wait_until(&state.finished, || state.closed.get()).await;
+        wait_until(&state.finished, WaitingOn::Closed, || state.closed.get()).await;
         state.check_error()
     }
 
@@ -265,10 +266,9 @@ impl Drop for StreamWriter {
             return;
         }
         context::with_current(|core| {
-            if let Some(core) = core.filter(|core| core.debug()) {
-                core.call_exception_handler(&ExceptionContext::new(
-                    "unclosed StreamWriter: dropped without close()",
-                ));
+            if let Some(core) = core.filter(|core| core.exceptions().debug()) {
+                core.exceptions()
+                    .call(&ExceptionContext::new("unclosed StreamWriter: dropped without close()"));
             }
         });
     }

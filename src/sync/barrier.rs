@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::error::BrokenBarrierError;
-use crate::runtime::task::info::{note_waiting, WaitingOn};
+use crate::runtime::task::info::WaitingOn;
 use crate::runtime::wait_queue::{WaitQueue, Waiter};
 
 /// Makes `parties` tasks wait for each other: `asyncio.Barrier`.
@@ -66,7 +66,7 @@ impl Barrier {
     /// A task dropped while waiting leaves the barrier, which then waits for
     /// one more party, as in asyncio.
     pub fn wait(&self) -> BarrierWait<'_> {
-        BarrierWait { barrier: self, waiter: Waiter::new(&self.waiters), index: 0 }
+        BarrierWait { barrier: self, waiter: Waiter::new(&self.waiters, WaitingOn::Barrier), index: 0 }
     }
 
     /// Empties the barrier; tasks waiting on it fail with
@@ -141,11 +141,7 @@ impl Future for BarrierWait<'_> {
             self.index = index;
         }
         let index = self.index;
-        let poll = self.waiter.poll(cx).map(|result| result.map(|()| index));
-        if poll.is_pending() {
-            note_waiting(WaitingOn::Barrier);
-        }
-        poll
+        self.waiter.poll(cx).map(|result| result.map(|()| index))
     }
 }
 

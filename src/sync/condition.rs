@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::lock::{Acquire, Lock, LockGuard};
-use crate::runtime::task::info::{note_waiting, WaitingOn};
+use crate::runtime::task::info::WaitingOn;
 use crate::runtime::wait_queue::{WaitQueue, Waiter};
 
 /// A condition variable for tasks: `asyncio.Condition`.
@@ -87,7 +87,8 @@ impl Condition {
     /// asyncio re-acquires it on cancellation, which a dropped future cannot.
     pub async fn wait<'a>(&'a self, guard: LockGuard<'a>) -> LockGuard<'a> {
         assert!(std::ptr::eq(guard.lock(), &self.lock), "Condition::wait given a guard of another lock");
-        Notified { cond: self, waiter: Waiter::new(&self.waiters), guard: Some(guard) }.await;
+        Notified { cond: self, waiter: Waiter::new(&self.waiters, WaitingOn::Condition), guard: Some(guard) }
+            .await;
         self.lock.lock().await
     }
 
@@ -148,9 +149,6 @@ impl Future for Notified<'_> {
         let poll = self.waiter.poll(cx);
         // Registered first, released second: a notify in between reaches us.
         self.guard = None;
-        if poll.is_pending() {
-            note_waiting(WaitingOn::Condition);
-        }
         poll
     }
 }

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::runtime::task::info::{note_waiting, WaitingOn};
+use crate::runtime::task::info::WaitingOn;
 use crate::runtime::wait_queue::{WaitQueue, Waiter};
 
 /// A flag tasks can wait for: `asyncio.Event`.
@@ -66,7 +66,7 @@ impl Event {
     /// Dropping the future leaves the queue of waiters; nothing else
     /// changes.
     pub fn wait(&self) -> EventWait<'_> {
-        EventWait { event: self, waiter: Waiter::new(&self.waiters) }
+        EventWait { event: self, waiter: Waiter::new(&self.waiters, WaitingOn::Event) }
     }
 }
 
@@ -93,11 +93,7 @@ impl Future for EventWait<'_> {
         if !self.waiter.is_registered() && self.event.is_set() {
             return Poll::Ready(());
         }
-        let poll = self.waiter.poll(cx);
-        if poll.is_pending() {
-            note_waiting(WaitingOn::Event);
-        }
-        poll
+        self.waiter.poll(cx)
     }
 }
 

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::semaphore::{Semaphore, SemaphoreAcquire, SemaphorePermit};
-use crate::runtime::task::info::{note_waiting, WaitingOn};
+use crate::runtime::task::info::WaitingOn;
 
 /// A mutual-exclusion lock for tasks: `asyncio.Lock`.
 ///
@@ -56,7 +56,7 @@ impl Lock {
     /// if the lock had already been released to it, the wake-up passes to
     /// the next waiter. Nothing is held and nothing is lost.
     pub fn lock(&self) -> Acquire<'_> {
-        Acquire { lock: self, acquire: self.sem.acquire() }
+        Acquire { lock: self, acquire: self.sem.acquire_as(WaitingOn::Lock) }
     }
 
     /// Takes the lock if it is free and no task waits for it.
@@ -85,7 +85,7 @@ impl Lock {
     ///
     /// As [`lock`](Lock::lock).
     pub async fn lock_owned(self: Rc<Self>) -> OwnedLockGuard {
-        self.sem.acquire().await.forget();
+        self.sem.acquire_as(WaitingOn::Lock).await.forget();
         OwnedLockGuard { lock: self }
     }
 
@@ -122,11 +122,7 @@ impl<'a> Future for Acquire<'a> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<LockGuard<'a>> {
         let lock = self.lock;
-        let poll = Pin::new(&mut self.acquire).poll(cx).map(|permit| LockGuard { lock, _permit: permit });
-        if poll.is_pending() {
-            note_waiting(WaitingOn::Lock);
-        }
-        poll
+        Pin::new(&mut self.acquire).poll(cx).map(|permit| LockGuard { lock, _permit: permit })
     }
 }
 

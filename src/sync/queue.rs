@@ -22,11 +22,12 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 
 use crate::error::{GetError, PutError, ValueError};
-use crate::runtime::task::info::{note_waiting, WaitingOn};
-use crate::runtime::wait_queue::{WaitQueue, WaiterKey};
+use crate::runtime::task::info::WaitingOn;
+use crate::runtime::wait_queue::{WaitQueue, Waiter, WaiterKey};
 
-/// Where a queue keeps its items: which one comes out first.
-pub trait Storage: Default {
+/// Where a queue keeps its items: which one comes out first. Sealed: the
+/// three of this module are all there is.
+pub trait Storage: Default + sealed::Sealed {
     /// The items.
     type Item;
     /// Adds an item.
@@ -41,6 +42,14 @@ pub trait Storage: Default {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+mod sealed {
+    /// Keeps [`Storage`](super::Storage) implemented here only.
+    pub trait Sealed {}
+    impl<T> Sealed for super::Fifo<T> {}
+    impl<T> Sealed for super::Lifo<T> {}
+    impl<T: Ord> Sealed for super::Priority<T> {}
 }
 
 /// First in, first out: [`Queue`].
@@ -238,7 +247,11 @@ impl<S: Storage> AnyQueue<S> {
     /// the queue of putters; a slot reserved for it passes to the next
     /// putter.
     pub fn put(&self, item: S::Item) -> Put<'_, S> {
-        Put { queue: &self.shared, item: Some(item), key: None }
+        Put {
+            queue: &self.shared,
+            item: Some(item),
+            waiter: Waiter::new(&self.shared.putters, WaitingOn::QueuePut),
+        }
     }
 
     /// Puts `item` if there is room at once.
@@ -263,7 +276,7 @@ impl<S: Storage> AnyQueue<S> {
     /// handed to it, the item goes back to the front of the queue (or to the
     /// next getter).
     pub fn get(&self) -> Get<'_, S> {
-        Get { queue: &self.shared, key: None }
+        Get { queue: &self.shared, waiter: self.shared.getter(None) }
     }
 
     /// Takes the next item if there is one.
@@ -317,15 +330,8 @@ impl<S: Storage> AnyQueue<S> {
         if shared.unfinished.get() == 0 {
             return;
         }
-        let mut waiter = crate::runtime::wait_queue::Waiter::new(&shared.joiners);
-        std::future::poll_fn(|cx| {
-            let poll = waiter.poll(cx);
-            if poll.is_pending() {
-                note_waiting(WaitingOn::QueueJoin);
-            }
-            poll
-        })
-        .await;
+        let mut waiter = Waiter::new(&shared.joiners, WaitingOn::QueueJoin);
+        std::future::poll_fn(|cx| waiter.poll(cx)).await;
     }
 
     /// Shuts the queue down: every later put fails with
@@ -419,35 +425,31 @@ impl<S: Storage> Shared<S> {
         while self.putters.notify_one(false).is_ok() {}
     }
 
-    fn poll_get(&self, key: &mut Option<WaiterKey>, cx: &mut Context<'_>) -> Poll<Result<S::Item, GetError>> {
-        match *key {
-            None => {
-                // Getters already woken hold their items; only getters still
-                // waiting come first.
-                if self.getters.waiting() == 0 {
-                    match self.get_nowait() {
-                        Err(GetError::Empty) => {}
-                        done => return Poll::Ready(done),
-                    }
-                }
-                *key = Some(self.getters.register(cx.waker()));
-                note_waiting(WaitingOn::QueueGet);
-                Poll::Pending
-            }
-            Some(registered) => {
-                let Poll::Ready(handed) = self.getters.poll(registered, cx) else {
-                    note_waiting(WaitingOn::QueueGet);
-                    return Poll::Pending;
-                };
-                *key = None;
-                Poll::Ready(handed.ok_or(GetError::ShutDown))
+    /// A getter's place among the getters (`key`, if it was registered
+    /// before).
+    fn getter(&self, key: Option<WaiterKey>) -> Waiter<'_, Option<S::Item>> {
+        Waiter::resume(&self.getters, key, WaitingOn::QueueGet)
+    }
+
+    fn poll_get(
+        &self,
+        waiter: &mut Waiter<'_, Option<S::Item>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<S::Item, GetError>> {
+        // Getters already woken hold their items; only getters still
+        // waiting come first.
+        if !waiter.is_registered() && self.getters.waiting() == 0 {
+            match self.get_nowait() {
+                Err(GetError::Empty) => {}
+                done => return Poll::Ready(done),
             }
         }
+        waiter.poll(cx).map(|handed| handed.ok_or(GetError::ShutDown))
     }
 
     /// A getter gives up: an item already handed to it goes back.
-    fn cancel_get(&self, key: &mut Option<WaiterKey>) {
-        if let Some(Some(item)) = key.take().and_then(|key| self.getters.cancel(key)) {
+    fn cancel_get(&self, waiter: &mut Waiter<'_, Option<S::Item>>) {
+        if let Some(Some(item)) = waiter.cancel() {
             if let Err(Some(item)) = self.getters.notify_one(Some(item)) {
                 self.items.borrow_mut().push_front(item);
             }
@@ -460,7 +462,7 @@ impl<S: Storage> Shared<S> {
 pub struct Put<'a, S: Storage> {
     queue: &'a Shared<S>,
     item: Option<S::Item>,
-    key: Option<WaiterKey>,
+    waiter: Waiter<'a, bool>,
 }
 
 // The item is never pinned: it is moved in and out as plain data.
@@ -471,26 +473,19 @@ impl<S: Storage> Future for Put<'_, S> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let queue = self.queue;
-        let item = self.item.take().expect("`Put` polled after completion");
-        let Some(key) = self.key else {
-            return match queue.put_nowait(item) {
-                Err(PutError::Full(item)) => {
-                    self.item = Some(item);
-                    self.key = Some(queue.putters.register(cx.waker()));
-                    note_waiting(WaitingOn::QueuePut);
-                    Poll::Pending
-                }
-                done => Poll::Ready(done),
-            };
-        };
-        match queue.putters.poll(key, cx) {
+        let mut item = self.item.take().expect("`Put` polled after completion");
+        if !self.waiter.is_registered() {
+            match queue.put_nowait(item) {
+                Err(PutError::Full(back)) => item = back,
+                done => return Poll::Ready(done),
+            }
+        }
+        match self.waiter.poll(cx) {
             Poll::Pending => {
                 self.item = Some(item);
-                note_waiting(WaitingOn::QueuePut);
                 Poll::Pending
             }
             Poll::Ready(room) => {
-                self.key = None;
                 if !room {
                     return Poll::Ready(Err(PutError::ShutDown(item)));
                 }
@@ -507,7 +502,7 @@ impl<S: Storage> Future for Put<'_, S> {
 
 impl<S: Storage> Drop for Put<'_, S> {
     fn drop(&mut self) {
-        if let Some(true) = self.key.take().and_then(|key| self.queue.putters.cancel(key)) {
+        if let Some(true) = self.waiter.cancel() {
             self.queue.wake_putter();
         }
     }
@@ -515,7 +510,7 @@ impl<S: Storage> Drop for Put<'_, S> {
 
 impl<S: Storage> fmt::Debug for Put<'_, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Put").field("waiting", &self.key.is_some()).finish()
+        f.debug_struct("Put").field("waiting", &self.waiter.is_registered()).finish()
     }
 }
 
@@ -523,27 +518,27 @@ impl<S: Storage> fmt::Debug for Put<'_, S> {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Get<'a, S: Storage> {
     queue: &'a Shared<S>,
-    key: Option<WaiterKey>,
+    waiter: Waiter<'a, Option<S::Item>>,
 }
 
 impl<S: Storage> Future for Get<'_, S> {
     type Output = Result<S::Item, GetError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let queue = self.queue;
-        queue.poll_get(&mut self.key, cx)
+        let Get { queue, waiter } = &mut *self;
+        queue.poll_get(waiter, cx)
     }
 }
 
 impl<S: Storage> Drop for Get<'_, S> {
     fn drop(&mut self) {
-        self.queue.cancel_get(&mut self.key);
+        self.queue.cancel_get(&mut self.waiter);
     }
 }
 
 impl<S: Storage> fmt::Debug for Get<'_, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Get").field("waiting", &self.key.is_some()).finish()
+        f.debug_struct("Get").field("waiting", &self.waiter.is_registered()).finish()
     }
 }
 
@@ -552,9 +547,9 @@ impl<S: Storage> Stream for AnyQueue<S> {
 
     /// The next item; the stream ends once the queue is shut down and empty.
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
-        let mut key = self.stream_waiter.take();
-        let poll = self.shared.poll_get(&mut key, cx);
-        self.stream_waiter.set(key);
+        let mut waiter = self.shared.getter(self.stream_waiter.take());
+        let poll = self.shared.poll_get(&mut waiter, cx);
+        self.stream_waiter.set(waiter.into_key());
         poll.map(Result::ok)
     }
 }
@@ -567,8 +562,8 @@ impl<S: Storage> Clone for AnyQueue<S> {
 
 impl<S: Storage> Drop for AnyQueue<S> {
     fn drop(&mut self) {
-        let mut key = self.stream_waiter.take();
-        self.shared.cancel_get(&mut key);
+        let mut waiter = self.shared.getter(self.stream_waiter.take());
+        self.shared.cancel_get(&mut waiter);
     }
 }
 

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::error::ValueError;
-use crate::runtime::task::info::{note_waiting, WaitingOn};
+use crate::runtime::task::info::WaitingOn;
 use crate::runtime::wait_queue::{WaitQueue, Waiter};
 
 /// A counter of permits that tasks acquire and release: `asyncio.Semaphore`.
@@ -50,7 +50,13 @@ impl Semaphore {
     /// Dropping the future before it completes leaves the queue; a permit
     /// that had already been set aside for it passes to the next waiter.
     pub fn acquire(&self) -> SemaphoreAcquire<'_> {
-        SemaphoreAcquire { sem: self, waiter: Waiter::new(&self.waiters) }
+        self.acquire_as(WaitingOn::Semaphore)
+    }
+
+    /// As [`acquire`](Semaphore::acquire), for a primitive built on the
+    /// semaphore that its waiters are said to wait on (a `Lock`).
+    pub(crate) fn acquire_as(&self, what: WaitingOn) -> SemaphoreAcquire<'_> {
+        SemaphoreAcquire { sem: self, waiter: Waiter::new(&self.waiters, what) }
     }
 
     /// Takes a permit if one is free and no task waits for one.
@@ -136,7 +142,6 @@ impl<'a> Future for SemaphoreAcquire<'a> {
             }
         }
         if self.waiter.poll(cx).is_pending() {
-            note_waiting(WaitingOn::Semaphore);
             return Poll::Pending;
         }
         // The permit was set aside when this waiter was woken. More may have

@@ -8,7 +8,8 @@ use std::time::Instant;
 use parking_lot::{Condvar, Mutex};
 
 use crate::error::TaskError;
-use crate::runtime::task::info::{note_waiting, WaitingOn};
+use crate::runtime::context::note_waiting;
+use crate::runtime::task::info::WaitingOn;
 
 pub(crate) struct Completion<T> {
     state: Mutex<State<T>>,

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use super::completion::Completion;
 use super::promise::{promise, Resolver};
 use crate::error::{TaskError, TimeoutError};
+use crate::runtime::loop_handle::LoopHandle;
 
 /// The result of [`LoopHandle::spawn`](crate::LoopHandle::spawn): awaitable
 /// on any loop, or waited for with a blocking [`result`](Self::result) on a
@@ -89,5 +90,40 @@ impl<T> Future for ConcurrentFuture<T> {
 impl<T> fmt::Debug for ConcurrentFuture<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConcurrentFuture").field("done", &self.done()).finish()
+    }
+}
+
+impl LoopHandle {
+    /// Runs `future` as a task on the loop, from any thread: asyncio's
+    /// `run_coroutine_threadsafe`. The returned future can be awaited on
+    /// another loop or waited for with a blocking
+    /// [`result`](ConcurrentFuture::result).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let event_loop = corio::EventLoop::new().unwrap();
+    /// let handle = event_loop.handle();
+    /// let waiter = std::thread::spawn(move || {
+    ///     let answer = handle.spawn(async { 40 + 2 }).result().unwrap();
+    ///     handle.stop();
+    ///     answer
+    /// });
+    /// event_loop.run_forever();
+    /// assert_eq!(waiter.join().unwrap(), 42);
+    /// ```
+    pub fn spawn<F>(&self, future: F) -> ConcurrentFuture<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (concurrent, mut resolver) = ConcurrentFuture::new(self.thread());
+        // If the loop is closed, the callback and so the resolver are
+        // dropped, which settles the future as cancelled.
+        let _ = self.call_soon_threadsafe(move || {
+            let task = crate::create_task(future);
+            crate::create_task(async move { resolver.settle(task.await) });
+        });
+        concurrent
     }
 }

@@ -13,6 +13,7 @@ use super::handle::Task;
 use crate::error::TaskError;
 use crate::runtime::context;
 use crate::runtime::task::cell::{request_cancel, Schedulable};
+use crate::runtime::task::info::WaitingOn;
 use crate::runtime::wait_queue::{WaitQueue, Waiter};
 
 /// A group of tasks that fail together: `async with asyncio.TaskGroup()`.
@@ -136,7 +137,7 @@ impl<E: 'static> TaskGroup<E> {
     pub async fn wait(self) -> Result<(), TaskGroupError<E>> {
         let inner = &self.inner;
         if inner.running.get() > 0 {
-            let mut waiter = Waiter::new(&inner.all_done);
+            let mut waiter = Waiter::new(&inner.all_done, WaitingOn::TaskGroup);
             std::future::poll_fn(|cx| waiter.poll(cx)).await;
         }
         let errors = inner.errors.take();

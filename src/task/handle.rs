@@ -163,13 +163,13 @@ impl<T: 'static> Task<T> {
     /// ```
     #[track_caller]
     pub fn add_done_callback(&self, callback: impl FnOnce(&Task<T>) + 'static) {
-        if !self.done() {
-            self.raw.add_done_callback(Box::new(callback));
-            return;
-        }
         let task = Task::for_callback(self.raw.clone());
-        let core = context::expect_current();
-        core.call_soon(Box::new(move || callback(&task)));
+        let callback = Box::new(move || callback(&task));
+        if self.done() {
+            context::expect_current().call_soon(callback);
+        } else {
+            self.raw.add_done_callback(callback);
+        }
     }
 }
 

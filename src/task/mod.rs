@@ -9,6 +9,7 @@ pub(crate) mod concurrent;
 pub(crate) mod gather;
 pub(crate) mod group;
 pub(crate) mod handle;
+pub(crate) mod introspection;
 pub(crate) mod promise;
 pub(crate) mod shield;
 pub(crate) mod spawn;

@@ -5,6 +5,7 @@ use std::panic::Location;
 
 use super::handle::Task;
 use crate::runtime::context;
+use crate::runtime::event_loop::EventLoop;
 
 /// Runs `future` as a task on the running loop: `asyncio.create_task`.
 ///
@@ -64,7 +65,28 @@ fn spawn<F: Future + 'static>(
     // thread-local across the call (which moves the future through more
     // frames).
     context::with_current(|core| match core {
-        Some(core) => core.spawn(future, name, location),
+        Some(core) => Task::new(core.spawn(future, name, location)),
         None => panic!("no running event loop"),
     })
+}
+
+impl EventLoop {
+    /// Wraps `future` in a task on this loop; it starts on the loop's next
+    /// turn. See [`create_task`].
+    ///
+    /// # Panics
+    ///
+    /// Panics if the loop is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let event_loop = corio::EventLoop::new().unwrap();
+    /// let task = event_loop.create_task(async { 6 * 7 });
+    /// assert_eq!(event_loop.run_until_complete(task).unwrap(), 42);
+    /// ```
+    #[track_caller]
+    pub fn create_task<F: Future + 'static>(&self, future: F) -> Task<F::Output> {
+        Task::new(self.core().spawn(future, None, Location::caller()))
+    }
 }

@@ -5,20 +5,19 @@
 //!
 //! A task is created `Idle` and scheduled at once. Each time the loop reaches
 //! it, it is polled (`Running`) and goes back to `Idle` on `Pending`. It ends
-//! `Finished` when its future returns or panics, or `Cancelled` when the loop
-//! reaches it after [`Task::cancel`] — then the future is dropped without being
-//! polled again. On either end the future is dropped in place, the task leaves
-//! the loop's registry, its output is kept for the [`Task`] handle (or dropped
-//! if the handle is gone) and its done callbacks are scheduled.
+//! `Finished` when its future returns, `Panicked` when it panics, or
+//! `Cancelled` when the loop reaches it after a cancel request — then the
+//! future is dropped without being polled again. On every end the future is
+//! dropped in place, the task leaves the loop's registry, its output is kept
+//! for the public `Task` handle (or dropped if the handle is gone) and its
+//! done callbacks are scheduled.
 //!
 //! # Waking
 //!
-//! The waker is the cell itself (`Arc<TaskCell<F>>` through [`Wake`]). A wake
-//! on the loop's own thread, while the loop runs, is a push onto the local
-//! run queue; from anywhere else it goes through the loop's injection queue
-//! (see `runtime::shared`). The `scheduled` flag keeps a task from being
-//! queued twice; when a cross-thread wake races a local one and both queue
-//! it, the second entry finds the flag clear and is skipped.
+//! The waker is the cell itself (`Arc<TaskCell<F>>` through [`Wake`]), and
+//! waking it goes the one wake path of `schedule.rs`: a push onto the local
+//! ready queue on the loop's own thread, the loop's injection queue from
+//! anywhere else; the `scheduled` flag keeps a task from being queued twice.
 //!
 //! # Safety
 //!
@@ -48,6 +47,8 @@
 //! place), and lending the cell as a `Waker` for one poll without touching
 //! its reference count.
 
+#![allow(unsafe_code)]
+
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::mem::ManuallyDrop;
@@ -57,12 +58,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
+use super::info::{TaskId, TaskState, WaitingOn};
+use super::schedule::{schedule, take_scheduled};
 use crate::error::TaskError;
+use crate::runtime::context;
 use crate::runtime::core::{Core, Current};
-use crate::runtime::shared::{inject_into, Injected};
-use crate::runtime::task::info::{TaskId, TaskState, WaitingOn};
-use crate::runtime::{context, Runnable};
-use crate::task::handle::Task;
 
 /// Where a task is in its life; the `Cell` in [`Header`] holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,9 +101,13 @@ pub(crate) struct Header {
     name: Cell<Option<Box<str>>>,
     join_waker: Cell<Option<Waker>>,
     /// Where the loop's registry keeps this task while it is alive (32 bits
-    /// so that it packs with the flags).
+    /// so that it packs with the flags); [`UNREGISTERED`] before and after.
     registry_key: Cell<u32>,
 }
+
+/// The registry key of a task that is in no registry: not registered yet, or
+/// left behind by a loop that closed.
+pub(crate) const UNREGISTERED: usize = u32::MAX as usize;
 
 /// Cancellation was asked for: the task ends when the loop next reaches it.
 const CANCEL_REQUESTED: u8 = 1;
@@ -157,12 +161,21 @@ impl Header {
         }
     }
 
+    pub(crate) fn loop_id(&self) -> u64 {
+        self.loop_id
+    }
+
+    pub(crate) fn scheduled(&self) -> &AtomicBool {
+        &self.scheduled
+    }
+
     pub(crate) fn parent(&self) -> Option<TaskId> {
         (self.parent != 0).then_some(TaskId(self.parent))
     }
 
     pub(crate) fn set_registry_key(&self, key: usize) {
-        self.registry_key.set(u32::try_from(key).expect("more than 4 billion live tasks"));
+        assert!(key <= UNREGISTERED, "more than 4 billion live tasks");
+        self.registry_key.set(key as u32);
     }
 
     pub(crate) fn registry_key(&self) -> usize {
@@ -182,19 +195,21 @@ pub(crate) trait Schedulable: Send + Sync + 'static {
     fn abort(self: Arc<Self>, core: &Core);
 }
 
-/// What a [`Task<T>`] handle does with its task.
+/// What the public `Task<T>` handle does with its task.
 pub(crate) trait Join<T>: Schedulable {
     fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>>;
     fn take_result(&self) -> Option<Result<T, TaskError>>;
-    fn add_done_callback(&self, callback: DoneCallback<T>);
+    /// Keeps `callback` to be scheduled with `call_soon` when the task ends.
+    fn add_done_callback(&self, callback: DoneCallback);
     fn handle_dropped(&self);
 }
 
-pub(crate) type DoneCallback<T> = Box<dyn FnOnce(&Task<T>) + 'static>;
+/// A done callback, with whatever handle to the task it needs captured.
+pub(crate) type DoneCallback = Box<dyn FnOnce() + 'static>;
 
 /// Done callbacks, boxed so that a task without any (the common case) pays
 /// one pointer for them.
-type DoneCallbacks<T> = Cell<Option<Box<Vec<DoneCallback<T>>>>>;
+type DoneCallbacks = Cell<Option<Box<Vec<DoneCallback>>>>;
 
 enum Stage<F: Future> {
     Running(F),
@@ -205,7 +220,7 @@ enum Stage<F: Future> {
 pub(crate) struct TaskCell<F: Future<Output: 'static>> {
     header: Header,
     stage: RefCell<Stage<F>>,
-    callbacks: DoneCallbacks<F::Output>,
+    callbacks: DoneCallbacks,
 }
 
 // SAFETY: see the module's `# Safety` section: everything but `scheduled` and
@@ -238,7 +253,7 @@ impl<F: Future + 'static> TaskCell<F> {
                 flags: Cell::new(HANDLE_ALIVE),
                 name: Cell::new(name.map(String::into_boxed_str)),
                 join_waker: Cell::new(None),
-                registry_key: Cell::new(u32::MAX),
+                registry_key: Cell::new(UNREGISTERED as u32),
             },
             stage: RefCell::new(Stage::Running(future)),
             callbacks: Cell::new(None),
@@ -266,7 +281,7 @@ impl<F: Future + 'static> TaskCell<F> {
         header.lifecycle.set(Lifecycle::Running);
         let dropped = catch_unwind(AssertUnwindSafe(|| *self.stage.borrow_mut() = Stage::Consumed));
         if let Err(payload) = dropped {
-            core.report_panic("Exception in task destructor", Some(header), &*payload);
+            core.exceptions().report_panic("Exception in task destructor", Some(header), &*payload);
         }
         header.lifecycle.set(match &result {
             Ok(_) => Lifecycle::Finished,
@@ -280,13 +295,12 @@ impl<F: Future + 'static> TaskCell<F> {
                 waker.wake();
             }
         } else {
-            core.report_unretrieved(header, &result);
+            core.exceptions().report_unretrieved(header, &result);
             drop(result);
         }
         if let Some(callbacks) = self.callbacks.take() {
             for callback in *callbacks {
-                let task = Task::for_callback(self.clone());
-                core.call_soon(Box::new(move || callback(&task)));
+                core.call_soon(callback);
             }
         }
     }
@@ -299,10 +313,9 @@ impl<F: Future + 'static> Schedulable for TaskCell<F> {
 
     fn run(self: Arc<Self>, core: &Core) {
         let header = &self.header;
-        if !header.scheduled.load(Ordering::Acquire) {
+        if !take_scheduled(&header.scheduled) {
             return; // a second queue entry left by a racing cross-thread wake
         }
-        header.scheduled.store(false, Ordering::Release);
         if header.lifecycle.get() != Lifecycle::Idle {
             return;
         }
@@ -351,7 +364,7 @@ impl<F: Future + 'static> Join<F::Output> for TaskCell<F> {
             _ => cx.waker().clone(),
         };
         self.header.join_waker.set(Some(waker));
-        crate::runtime::task::info::note_waiting(WaitingOn::Task);
+        context::note_waiting(WaitingOn::Task);
         Poll::Pending
     }
 
@@ -366,7 +379,7 @@ impl<F: Future + 'static> Join<F::Output> for TaskCell<F> {
         }
     }
 
-    fn add_done_callback(&self, callback: DoneCallback<F::Output>) {
+    fn add_done_callback(&self, callback: DoneCallback) {
         let mut callbacks = self.callbacks.take().unwrap_or_default();
         callbacks.push(callback);
         self.callbacks.set(Some(callbacks));
@@ -378,7 +391,7 @@ impl<F: Future + 'static> Join<F::Output> for TaskCell<F> {
             let stage = std::mem::replace(&mut *self.stage.borrow_mut(), Stage::Consumed);
             if let Stage::Finished(result) = stage {
                 context::with_current(|core| match core {
-                    Some(core) => core.report_unretrieved(&self.header, &result),
+                    Some(core) => core.exceptions().report_unretrieved(&self.header, &result),
                     None => crate::runtime::exception::report_unretrieved_without_loop(&self.header, &result),
                 });
             }
@@ -388,44 +401,14 @@ impl<F: Future + 'static> Join<F::Output> for TaskCell<F> {
 
 impl<F: Future + 'static> Wake for TaskCell<F> {
     fn wake(self: Arc<Self>) {
-        schedule(self);
+        schedule(self as Arc<dyn Schedulable>);
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
         // Checked here first so an already-queued task costs no clone.
         if !self.header.scheduled.load(Ordering::Relaxed) {
-            schedule(self.clone());
+            schedule(self.clone() as Arc<dyn Schedulable>);
         }
-    }
-}
-
-/// Queues `task` on its loop: locally if that loop is running on this thread,
-/// else through the loop's injection queue. A task already queued is left
-/// where it is; a wake after the loop closed does nothing.
-pub(crate) fn schedule(task: Arc<dyn Schedulable>) {
-    let loop_id = task.header().loop_id;
-    let mut task = Some(task);
-    // The local path only pushes onto the ready queue: no user code runs.
-    let local = context::with_current_borrowed(|core| {
-        if core.id() != loop_id {
-            return false;
-        }
-        let task = task.take().expect("taken once");
-        let header = task.header();
-        if !header.scheduled.load(Ordering::Relaxed) {
-            header.scheduled.store(true, Ordering::Relaxed);
-            core.push_ready(Runnable::Task(task));
-        }
-        true
-    });
-    if local == Some(true) {
-        return;
-    }
-    let task = task.take().expect("not taken by the local path");
-    if !task.header().scheduled.swap(true, Ordering::AcqRel) {
-        // A closed loop refuses the task; dropping it here is safe (see
-        // `# Safety`) and is the "does nothing" a late wake must do.
-        let _ = inject_into(loop_id, Injected::Task(task));
     }
 }
 

@@ -1,11 +1,10 @@
-//! `TaskInfo`, `current_task` and `all_tasks`: what is running, for
-//! debugging and tests.
+//! What a task is and waits on: `TaskId`, `TaskState`, `WaitingOn`, and the
+//! `TaskInfo` snapshots that `current_task`, `all_tasks` and the dumps give.
 
 use std::fmt;
 use std::panic::Location;
 
 use super::cell::Header;
-use crate::runtime::context;
 
 /// A task's number, unique within its loop (asyncio names tasks `Task-N`
 /// after it).
@@ -63,6 +62,12 @@ pub enum WaitingOn {
     QueuePut,
     /// `Queue::join`.
     QueueJoin,
+    /// `TaskGroup::wait`.
+    TaskGroup,
+    /// `StreamWriter::drain`.
+    Drain,
+    /// `StreamWriter::wait_closed` or `Server::wait_closed`.
+    Closed,
     /// Another task's result.
     Task,
     /// A promise, a thread job (`to_thread`) or work on another loop.
@@ -86,6 +91,9 @@ impl fmt::Display for WaitingOn {
             WaitingOn::QueueGet => "Queue.get",
             WaitingOn::QueuePut => "Queue.put",
             WaitingOn::QueueJoin => "Queue.join",
+            WaitingOn::TaskGroup => "TaskGroup.wait",
+            WaitingOn::Drain => "drain",
+            WaitingOn::Closed => "wait_closed",
             WaitingOn::Task => "a task",
             WaitingOn::Promise => "a promise",
             WaitingOn::IoRead => "a read",
@@ -94,13 +102,8 @@ impl fmt::Display for WaitingOn {
     }
 }
 
-/// Notes, for the task being polled, what it is about to wait on; the
-/// loop records it on the task if the poll returns `Pending`.
-pub(crate) fn note_waiting(what: WaitingOn) {
-    context::with_current_borrowed(|core| core.note_waiting(what));
-}
-
-/// A snapshot of one task: what [`current_task`] and [`all_tasks`] return.
+/// A snapshot of one task: what [`current_task`](crate::current_task) and
+/// [`all_tasks`](crate::all_tasks) return.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskInfo {
     id: TaskId,
@@ -176,115 +179,5 @@ impl TaskInfo {
     /// another waker and shows none).
     pub fn sleep_deadline(&self) -> Option<std::time::Instant> {
         self.sleep_deadline
-    }
-}
-
-/// The task being polled right now: `asyncio.current_task()`. Inside the
-/// future given to [`run`](crate::run) it is the main task, `Task-1`.
-///
-/// Returns `None` outside a running loop, and in callbacks.
-///
-/// # Examples
-///
-/// ```
-/// corio::run(async {
-///     assert_eq!(corio::current_task().unwrap().name(), "Task-1");
-///     let inner = corio::create_task_named("inner", async {
-///         corio::current_task().unwrap().name().to_owned()
-///     });
-///     assert_eq!(inner.await.unwrap(), "inner");
-/// });
-/// ```
-pub fn current_task() -> Option<TaskInfo> {
-    context::with_current(|core| core.and_then(|core| core.current_task()))
-}
-
-/// Every task of the running loop that has not ended, the main task first:
-/// `asyncio.all_tasks()`.
-///
-/// Returns an empty `Vec` outside a running loop.
-///
-/// # Examples
-///
-/// ```
-/// let mut runner = corio::Runner::builder().virtual_time(true).build().unwrap();
-/// runner.run(async {
-///     let _worker = corio::create_task_named("worker", std::future::pending::<()>());
-///     let names: Vec<String> = corio::all_tasks().iter().map(|t| t.name().to_owned()).collect();
-///     assert_eq!(names, ["Task-1", "worker"]);
-/// });
-/// ```
-pub fn all_tasks() -> Vec<TaskInfo> {
-    context::with_current(|core| core.map(|core| core.all_tasks()).unwrap_or_default())
-}
-
-/// Every live task of the running loop as a tree of who created whom, one
-/// line each with name, state (and, for a task suspended on a corio
-/// primitive, what it waits on) and creation site (asyncio 3.14's `pstree`).
-/// A task whose creator has ended is shown at the top level.
-///
-/// # Examples
-///
-/// ```
-/// let mut runner = corio::Runner::builder().virtual_time(true).build().unwrap();
-/// runner.run(async {
-///     let _worker = corio::create_task_named("worker", std::future::pending::<()>());
-///     corio::yield_now().await;
-///     let tree = corio::task_tree();
-///     let lines: Vec<&str> = tree.lines().collect();
-///     assert!(lines[0].starts_with("Task-1 [running] created at "));
-///     assert!(lines[1].starts_with("└── worker [pending] created at "));
-///     let _sleeper = corio::create_task_named("sleeper", corio::sleep(std::time::Duration::from_secs(60)));
-///     corio::yield_now().await;
-///     assert!(corio::task_tree().contains("sleeper [pending on sleep, 60.000 s left] created at "));
-/// });
-/// ```
-pub fn task_tree() -> String {
-    let tasks = all_tasks();
-    let ids: std::collections::HashSet<TaskId> = tasks.iter().map(TaskInfo::id).collect();
-    let is_root = |task: &TaskInfo| task.parent().is_none_or(|parent| !ids.contains(&parent));
-    let mut out = String::new();
-    for root in tasks.iter().filter(|task| is_root(task)) {
-        write_subtree(&mut out, &tasks, root, "", None);
-    }
-    out
-}
-
-/// Prints [`task_tree`] to stderr: the task dump of a stuck program.
-pub fn dump_tasks() {
-    eprint!("{}", task_tree());
-}
-
-/// Writes `task` and its descendants; `last` is `None` for a root, else
-/// whether `task` is its parent's last child.
-fn write_subtree(out: &mut String, tasks: &[TaskInfo], task: &TaskInfo, prefix: &str, last: Option<bool>) {
-    use std::fmt::Write;
-
-    let (branch, child_prefix) = match last {
-        None => (String::new(), String::new()),
-        Some(true) => (format!("{prefix}└── "), format!("{prefix}    ")),
-        Some(false) => (format!("{prefix}├── "), format!("{prefix}│   ")),
-    };
-    let state = match task.state() {
-        TaskState::Pending => "pending",
-        TaskState::Scheduled => "scheduled",
-        TaskState::Running => "running",
-        TaskState::Finished => "finished",
-        TaskState::Cancelled => "cancelled",
-    };
-    let waits = match task.waiting_on() {
-        Some(what) if task.state() == TaskState::Pending => match task.sleep_deadline() {
-            Some(deadline) => {
-                let left = deadline.saturating_duration_since(crate::time());
-                format!(" on {what}, {:.3} s left", left.as_secs_f64())
-            }
-            None => format!(" on {what}"),
-        },
-        _ => String::new(),
-    };
-    let _ = writeln!(out, "{branch}{} [{state}{waits}] created at {}", task.name(), task.location());
-    let children: Vec<&TaskInfo> = tasks.iter().filter(|child| child.parent() == Some(task.id())).collect();
-    for (i, child) in children.iter().enumerate() {
-        write_subtree(out, tasks, child, &child_prefix, Some(i + 1 == children.len()));
     }
 }

@@ -3,4 +3,5 @@
 
 pub(crate) mod cell;
 pub(crate) mod info;
+pub(crate) mod registry;
 pub(crate) mod schedule;

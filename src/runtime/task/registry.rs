@@ -1,0 +1,137 @@
+//! The live tasks of one loop, and its main task: what `all_tasks`, task
+//! dumps and the loop's cleanup see.
+
+use std::collections::HashMap;
+use std::panic::Location;
+use std::sync::Arc;
+use std::time::Instant;
+
+use slab::Slab;
+
+use super::cell::Schedulable;
+use super::info::{TaskId, TaskInfo, TaskState, WaitingOn};
+use crate::runtime::core::{Current, ReadyItem};
+use crate::time::timers::Timers;
+
+/// Every task of a loop that has not ended, by registry key, and the main
+/// task while `run_until_complete` runs.
+pub(crate) struct Registry {
+    tasks: Slab<Arc<dyn Schedulable>>,
+    main: Option<MainTask>,
+    next_id: u64,
+}
+
+/// The future `run_until_complete` drives in place, so it needs no
+/// `'static`. It has no cell, but it is a task for `current_task` and the
+/// dumps, as asyncio's main task is.
+struct MainTask {
+    id: TaskId,
+    waiting_on: Option<WaitingOn>,
+    location: &'static Location<'static>,
+}
+
+impl Registry {
+    pub(crate) fn new() -> Registry {
+        Registry { tasks: Slab::new(), main: None, next_id: 1 }
+    }
+
+    /// An id no other task of the loop had.
+    pub(crate) fn next_id(&mut self) -> TaskId {
+        let id = TaskId(self.next_id);
+        self.next_id += 1;
+        id
+    }
+
+    /// Adds a task, telling it its key.
+    pub(crate) fn insert(&mut self, task: Arc<dyn Schedulable>) {
+        let entry = self.tasks.vacant_entry();
+        task.header().set_registry_key(entry.key());
+        entry.insert(task);
+    }
+
+    /// Takes out the task at `key`; the caller drops it outside any borrow.
+    pub(crate) fn remove(&mut self, key: usize) -> Option<Arc<dyn Schedulable>> {
+        self.tasks.try_remove(key)
+    }
+
+    pub(crate) fn get(&self, key: usize) -> Option<Arc<dyn Schedulable>> {
+        self.tasks.get(key).cloned()
+    }
+
+    /// Every live task, for cancelling them all.
+    pub(crate) fn live(&self) -> Vec<Arc<dyn Schedulable>> {
+        self.tasks.iter().map(|(_, task)| task.clone()).collect()
+    }
+
+    /// Takes every task out, as the loop closes.
+    pub(crate) fn drain(&mut self) -> Vec<Arc<dyn Schedulable>> {
+        self.tasks.drain().collect()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// Records the main task of a `run_until_complete` that starts.
+    pub(crate) fn start_main(&mut self, location: &'static Location<'static>) -> TaskId {
+        let id = self.next_id();
+        self.main = Some(MainTask { id, waiting_on: None, location });
+        id
+    }
+
+    /// Notes what the main task waits on after a poll.
+    pub(crate) fn set_main_waiting(&mut self, waiting_on: Option<WaitingOn>) {
+        if let Some(main) = &mut self.main {
+            main.waiting_on = waiting_on;
+        }
+    }
+
+    pub(crate) fn end_main(&mut self) {
+        self.main = None;
+    }
+
+    /// A snapshot of what runs now.
+    pub(crate) fn current_info(&self, current: Current) -> Option<TaskInfo> {
+        match current {
+            Current::Nothing => None,
+            Current::Main => self.main_info(TaskState::Running),
+            Current::Task(key) => self.tasks.get(key).map(|task| TaskInfo::of(task.header())),
+        }
+    }
+
+    /// A snapshot of every live task, the main task first; `deadlines` are
+    /// what [`sleep_deadlines`] found.
+    pub(crate) fn info(&self, current: Current, deadlines: &HashMap<*const (), Instant>) -> Vec<TaskInfo> {
+        let main_state = if current == Current::Main { TaskState::Running } else { TaskState::Pending };
+        let main = self.main_info(main_state);
+        main.into_iter()
+            .chain(self.tasks.iter().map(|(_, task)| {
+                let deadline = deadlines.get(&Arc::as_ptr(task).cast::<()>()).copied();
+                TaskInfo::of(task.header()).with_sleep_deadline(deadline)
+            }))
+            .collect()
+    }
+
+    fn main_info(&self, state: TaskState) -> Option<TaskInfo> {
+        let main = self.main.as_ref()?;
+        let waiting_on = if state == TaskState::Pending { main.waiting_on } else { None };
+        Some(
+            TaskInfo::new(main.id, format!("Task-{}", main.id), state, main.location, None)
+                .with_waiting_on(waiting_on),
+        )
+    }
+}
+
+/// The earliest timer deadline of each waker's data pointer. A task's
+/// waker points at its cell, so a sleeping task's deadline is found here
+/// without the task storing it (dumps are rare; tasks are many).
+pub(crate) fn sleep_deadlines(timers: &Timers<ReadyItem>) -> HashMap<*const (), Instant> {
+    let mut deadlines = HashMap::new();
+    for (deadline, item) in timers.iter() {
+        if let ReadyItem::Wake(waker) = item {
+            let earliest = deadlines.entry(waker.data()).or_insert(deadline);
+            *earliest = (*earliest).min(deadline);
+        }
+    }
+    deadlines
+}
