@@ -405,10 +405,10 @@ impl<F: Future + 'static> Wake for TaskCell<F> {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        // Checked here first so an already-queued task costs no clone.
-        if !self.header.scheduled.load(Ordering::Relaxed) {
-            schedule(self.clone() as Arc<dyn Schedulable>);
-        }
+        // No peek at `scheduled` first to save the clone: from another
+        // thread a relaxed load may see a stale "queued" and skip a wake the
+        // task needs (see `take_scheduled`).
+        schedule(self.clone() as Arc<dyn Schedulable>);
     }
 }
 

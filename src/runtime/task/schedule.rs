@@ -88,12 +88,15 @@ pub(crate) fn schedule(target: impl Wakeable) {
 
 /// Clears `scheduled` as the loop takes an entry up; false if it was clear
 /// already, which makes the entry a duplicate to skip.
+///
+/// One swap, not a load and a store: a cross-thread wake that lands between
+/// those two would find the flag set, skip queueing, and then be erased by
+/// the store while the poll still reads the old state — a lost wake-up. The
+/// swap orders the two read-modify-writes on the flag, so either the wake
+/// sees the flag cleared and queues the target, or the poll that follows
+/// sees everything the waker published before its wake (`tests/loop_wake_race.rs`).
 pub(crate) fn take_scheduled(scheduled: &AtomicBool) -> bool {
-    if !scheduled.load(Ordering::Acquire) {
-        return false;
-    }
-    scheduled.store(false, Ordering::Release);
-    true
+    scheduled.swap(false, Ordering::AcqRel)
 }
 
 /// The waker of the future that `run_until_complete` polls in place: it
