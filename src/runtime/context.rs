@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::core::Core;
+use super::task::cell::here;
 use super::task::info::WaitingOn;
 
 thread_local! {
@@ -64,7 +65,7 @@ pub(crate) fn enter(core: &Rc<Core>) -> EnterGuard {
         }
         *current = Some(core.clone());
     });
-    EnterGuard(())
+    EnterGuard { loop_here: here::set(core.id()) }
 }
 
 /// Makes `core` current for cleanup work unless another loop runs here; the
@@ -77,7 +78,7 @@ pub(crate) fn enter_for_cleanup(core: &Rc<Core>) -> Option<EnterGuard> {
                 return None;
             }
             *current = Some(core.clone());
-            Some(EnterGuard(()))
+            Some(EnterGuard { loop_here: here::set(core.id()) })
         })
         .ok()
         .flatten()
@@ -85,10 +86,14 @@ pub(crate) fn enter_for_cleanup(core: &Rc<Core>) -> Option<EnterGuard> {
 
 /// Uninstalls the running loop when dropped.
 #[derive(Debug)]
-pub(crate) struct EnterGuard(());
+pub(crate) struct EnterGuard {
+    /// What the task cell's record of the loop running here was before.
+    loop_here: u64,
+}
 
 impl Drop for EnterGuard {
     fn drop(&mut self) {
+        here::set(self.loop_here);
         // The core is taken out before it drops, so its destructor never
         // runs while the thread-local is borrowed.
         let core = CURRENT.try_with(|current| current.borrow_mut().take());

@@ -17,16 +17,18 @@ use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Waker;
+
 use std::time::Instant;
 
-use super::exception::{Exceptions, Step};
+use super::exception::{Exceptions, Timed};
 use super::handles::{CallbackCell, Handle};
 use super::runner::LoopConfig;
 use super::shared::{Injected, Shared};
 use super::shuffle::Shuffle;
-use super::task::cell::{Join, Schedulable, TaskCell};
+use super::task::cell::{self, RawTask, Step, TaskRef};
 use super::task::info::{TaskId, TaskInfo, WaitingOn};
 use super::task::registry::{sleep_deadlines, Registry};
+use super::task::schedule::LoopSchedule;
 use crate::reactor::{Park, Reactor};
 use crate::thread_pool::ThreadPool;
 use crate::time::clock::Clock;
@@ -40,7 +42,7 @@ const IO_INTERVAL: u32 = 61;
 /// One entry of the ready queue: work to do on this turn or the next.
 pub(crate) enum ReadyItem {
     /// Poll (or cancel) a task.
-    Task(Arc<dyn Schedulable>),
+    Task(RawTask),
     /// Run a `call_soon` / `call_later` callback.
     Callback(Rc<CallbackCell>),
     /// Wake a waker whose timer fired: asyncio runs a timer's callback, which
@@ -54,12 +56,11 @@ pub(crate) enum ReadyItem {
 }
 
 /// What is running right now, for `current_task`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) enum Current {
     Nothing,
     Main,
-    /// The task at this registry key.
-    Task(usize),
+    Task(RawTask),
 }
 
 pub(crate) struct Core {
@@ -70,7 +71,7 @@ pub(crate) struct Core {
     reactor: RefCell<Reactor>,
     /// Every task that has not ended, and the main task.
     pub(super) tasks: RefCell<Registry>,
-    current: Cell<Current>,
+    current: RefCell<Current>,
     /// The id of what `current` names, kept beside it because every spawn
     /// records its parent.
     current_id: Cell<Option<TaskId>>,
@@ -97,7 +98,7 @@ impl Core {
             timers: RefCell::new(Timers::new()),
             reactor: RefCell::new(reactor),
             tasks: RefCell::new(Registry::new()),
-            current: Cell::new(Current::Nothing),
+            current: RefCell::new(Current::Nothing),
             current_id: Cell::new(None),
             waiting: Cell::new(None),
             next_main_generation: Cell::new(1),
@@ -213,26 +214,53 @@ impl Core {
         future: F,
         name: Option<String>,
         location: &'static Location<'static>,
-    ) -> Arc<dyn Join<F::Output>>
+    ) -> TaskRef<F::Output>
     where
         F: Future + 'static,
     {
         self.check_open();
         let id = self.tasks.borrow_mut().next_id();
-        let cell = TaskCell::new(future, self.id(), id, self.current_id.get(), name, location);
-        self.tasks.borrow_mut().insert(cell.clone());
-        self.push_ready(ReadyItem::Task(cell.clone()));
-        cell
+        let task = cell::spawn::<F, LoopSchedule>(future, self.id(), id, self.current_id.get(), location);
+        if let Some(name) = name {
+            task.raw().header().set_name(name);
+        }
+        self.tasks.borrow_mut().insert(task.raw().clone());
+        self.push_ready(ReadyItem::Task(task.raw().clone()));
+        task
     }
 
-    #[inline]
-    pub(crate) fn unregister_task(&self, key: usize) {
-        let task = self.tasks.borrow_mut().remove(key);
-        drop(task);
+    /// Runs one step of a task the loop took up from the ready queue.
+    fn run_task(&self, task: RawTask) {
+        if !task.take_scheduled() {
+            return;
+        }
+        let id = task.header().id;
+        let previous = self.enter(Current::Task(task.clone()), id);
+        let step = task.step(&self.exceptions);
+        self.leave(previous);
+        match step {
+            Step::Pending => task.header().set_waiting_on(self.take_waiting()),
+            Step::Ended => self.task_ended(&task),
+            Step::Skipped => {}
+        }
     }
 
-    /// Marks the task `id` (a registry key, or the main task) as the one
-    /// running; returns what ran before, for [`leave`](Core::leave).
+    /// What the loop does once a task ended (its output is already with its
+    /// handle): it leaves the registry, its awaiter is woken, and its done
+    /// callbacks are scheduled.
+    pub(crate) fn task_ended(&self, task: &RawTask) {
+        let link = self.tasks.borrow_mut().remove(task);
+        drop(link);
+        if let Some(waker) = task.take_join_waker() {
+            waker.wake();
+        }
+        for callback in task.take_callbacks() {
+            self.call_soon(callback);
+        }
+    }
+
+    /// Marks the task `id` (or the main task) as the one running; returns
+    /// what ran before, for [`leave`](Core::leave).
     #[inline]
     pub(crate) fn enter(&self, current: Current, id: TaskId) -> (Current, Option<TaskId>) {
         self.waiting.set(None);
@@ -252,27 +280,28 @@ impl Core {
 
     #[inline]
     pub(crate) fn leave(&self, (current, id): (Current, Option<TaskId>)) {
-        self.current.set(current);
+        let ran = self.current.replace(current);
         self.current_id.set(id);
+        drop(ran);
     }
 
     /// The task being polled, if it is a task (not the main future).
-    pub(crate) fn current_task_raw(&self) -> Option<Arc<dyn Schedulable>> {
-        match self.current.get() {
-            Current::Task(key) => self.tasks.borrow().get(key),
+    pub(crate) fn current_task_raw(&self) -> Option<RawTask> {
+        match &*self.current.borrow() {
+            Current::Task(task) => Some(task.clone()),
             _ => None,
         }
     }
 
     /// A snapshot of what runs now: `asyncio.current_task()`.
     pub(crate) fn current_task(&self) -> Option<TaskInfo> {
-        self.tasks.borrow().current_info(self.current.get())
+        self.tasks.borrow().current_info(&self.current.borrow())
     }
 
     /// A snapshot of every live task: `asyncio.all_tasks()`.
     pub(crate) fn all_tasks(&self) -> Vec<TaskInfo> {
         let deadlines = sleep_deadlines(&self.timers.borrow());
-        self.tasks.borrow().info(self.current.get(), &deadlines)
+        self.tasks.borrow().info(&self.current.borrow(), &deadlines)
     }
 
     // ----- the turn -----
@@ -392,7 +421,14 @@ impl Core {
     fn take_injected_slow(&self) {
         for item in self.shared.take_injected() {
             match item {
-                Injected::Woken(woken) => self.push_ready(woken.into()),
+                // The loop runs here while it takes its injected work, so
+                // `into_local` succeeds; a refusal would only drop the entry.
+                Injected::Task(task) => {
+                    if let Ok(task) = task.into_local() {
+                        self.push_ready(ReadyItem::Task(task));
+                    }
+                }
+                Injected::Main(generation) => self.push_ready(ReadyItem::Main(generation)),
                 Injected::Callback(callback) => {
                     self.call_soon(callback);
                 }
@@ -407,16 +443,16 @@ impl Core {
             return self.run_untimed(item, main);
         }
         let step = match &item {
-            ReadyItem::Task(task) => Step::Task(task.clone()),
-            ReadyItem::Main(_) => Step::Main,
-            _ => Step::Callback,
+            ReadyItem::Task(task) => Timed::Task(task.clone()),
+            ReadyItem::Main(_) => Timed::Main,
+            _ => Timed::Callback,
         };
         self.exceptions.run_timed(step, || self.run_untimed(item, main));
     }
 
     fn run_untimed(&self, item: ReadyItem, main: &mut dyn FnMut(u64)) {
         match item {
-            ReadyItem::Task(task) => task.run(self),
+            ReadyItem::Task(task) => self.run_task(task),
             ReadyItem::Callback(callback) => {
                 if let Some(callback) = callback.take() {
                     if let Err(payload) = catch_unwind(AssertUnwindSafe(callback)) {

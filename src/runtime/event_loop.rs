@@ -16,7 +16,7 @@ use super::exception::{ExceptionContext, ExceptionHandler};
 use super::handles::{Handle, TimerHandle};
 use super::loop_handle::LoopHandle;
 use super::runner::LoopConfig;
-use super::task::cell::{request_cancel, UNREGISTERED};
+
 use super::task::schedule::MainWaker;
 
 /// An event loop: a FIFO run queue of ready tasks and callbacks, timers, and
@@ -195,10 +195,9 @@ impl EventLoop {
                 if core.exceptions().debug() && !task.header().is_done() {
                     core.exceptions().report_destroyed_pending(task.header());
                 }
-                // Its registry slot may already hold a task created by an
-                // earlier destructor: keep `finish` from removing that one.
-                task.header().set_registry_key(UNREGISTERED);
-                task.abort(core);
+                if task.abort(core.exceptions()) {
+                    core.task_ended(&task);
+                }
             }
             drop(ready);
             drop(timers);
@@ -223,7 +222,7 @@ impl EventLoop {
                 return;
             }
             for task in tasks {
-                request_cancel(task);
+                task.cancel();
             }
             let _running = self.start_running();
             self.core.run_once(&mut |_| {});

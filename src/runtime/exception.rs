@@ -12,10 +12,9 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::rc::Rc;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::task::cell::{Header, Schedulable};
+use super::task::cell::{Header, RawTask, Report};
 use crate::error::{panic_message, TaskError};
 
 /// A custom exception handler, as set with
@@ -74,13 +73,10 @@ impl ExceptionContext {
         }
     }
 
-    /// The context for a task's panic that nobody retrieved, if `result` is
+    /// The context for a task's panic that nobody retrieved, if `error` is
     /// a panic.
-    pub(crate) fn for_unretrieved<T>(
-        task: &Header,
-        result: &Result<T, TaskError>,
-    ) -> Option<ExceptionContext> {
-        let panic = result.as_ref().err()?.panic_message()?;
+    pub(crate) fn for_unretrieved(task: &Header, error: &TaskError) -> Option<ExceptionContext> {
+        let panic = error.panic_message()?;
         Some(ExceptionContext {
             message: "Task exception was never retrieved".to_owned(),
             task: Some(task.name()),
@@ -138,8 +134,8 @@ pub(crate) struct Exceptions {
 }
 
 /// A step of the loop that debug mode times.
-pub(crate) enum Step {
-    Task(Arc<dyn Schedulable>),
+pub(crate) enum Timed {
+    Task(RawTask),
     Main,
     Callback,
 }
@@ -168,13 +164,10 @@ impl Exceptions {
     }
 
     /// Reports a panic nobody will ever retrieve, as asyncio's "Task exception
-    /// was never retrieved".
-    #[inline]
-    pub(crate) fn report_unretrieved<T>(&self, task: &Header, result: &Result<T, TaskError>) {
-        if matches!(result, Err(err) if err.is_panic()) {
-            if let Some(context) = ExceptionContext::for_unretrieved(task, result) {
-                self.call(&context);
-            }
+    /// was never retrieved"; a cancellation is not reported.
+    pub(crate) fn report_unretrieved(&self, task: &Header, error: &TaskError) {
+        if let Some(context) = ExceptionContext::for_unretrieved(task, error) {
+            self.call(&context);
         }
     }
 
@@ -198,7 +191,7 @@ impl Exceptions {
     /// Debug mode: runs `run` and reports `step` if it took longer than
     /// `slow_callback_duration`, in asyncio's words. Measured on the real
     /// clock, also under virtual time: it is the thread that was held up.
-    pub(crate) fn run_timed(&self, step: Step, run: impl FnOnce()) {
+    pub(crate) fn run_timed(&self, step: Timed, run: impl FnOnce()) {
         let started = Instant::now();
         run();
         let took = started.elapsed();
@@ -207,22 +200,41 @@ impl Exceptions {
         }
         let mut context = ExceptionContext::new(String::new());
         let subject = match &step {
-            Step::Task(task) => {
+            Timed::Task(task) => {
                 context.task = Some(task.header().name());
                 context.task_location = Some(task.header().location);
                 format!("<Task name='{}'>", task.header().name())
             }
-            Step::Main => "<Task name='Task-1'>".to_owned(),
-            Step::Callback => "<Handle callback>".to_owned(),
+            Timed::Main => "<Task name='Task-1'>".to_owned(),
+            Timed::Callback => "<Handle callback>".to_owned(),
         };
         context.message = format!("Executing {subject} took {:.3} seconds", took.as_secs_f64());
         self.call(&context);
     }
 }
 
-/// Reports an unretrieved panic when the task's loop is no longer running.
-pub(crate) fn report_unretrieved_without_loop<T>(task: &Header, result: &Result<T, TaskError>) {
-    if let Some(context) = ExceptionContext::for_unretrieved(task, result) {
-        default_exception_handler(&context);
+impl Report for Exceptions {
+    fn panic(&self, message: &str, task: &Header, payload: &(dyn Any + Send)) {
+        self.report_panic(message, Some(task), payload);
+    }
+
+    fn unretrieved(&self, task: &Header, error: &TaskError) {
+        self.report_unretrieved(task, error);
+    }
+}
+
+/// The default handler, for what happens with no loop running (a `Task`
+/// handle dropped after its loop stopped).
+pub(crate) struct DefaultReport;
+
+impl Report for DefaultReport {
+    fn panic(&self, message: &str, task: &Header, payload: &(dyn Any + Send)) {
+        default_exception_handler(&ExceptionContext::for_panic(message, Some(task), payload));
+    }
+
+    fn unretrieved(&self, task: &Header, error: &TaskError) {
+        if let Some(context) = ExceptionContext::for_unretrieved(task, error) {
+            default_exception_handler(&context);
+        }
     }
 }

@@ -21,13 +21,15 @@ use std::thread::ThreadId;
 
 use parking_lot::{Mutex, RwLock};
 
-use super::task::schedule::Woken;
+use super::task::cell::Notified;
 
 /// Work handed to the loop from another thread (or from its own thread while
 /// it is not running).
 pub(crate) enum Injected {
-    /// A task or the main future, woken.
-    Woken(Woken),
+    /// A task, woken.
+    Task(Notified),
+    /// The main future of this generation, woken.
+    Main(u64),
     Callback(Box<dyn FnOnce() + Send + 'static>),
     Stop,
 }

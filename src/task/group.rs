@@ -6,13 +6,13 @@ use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::pin;
 use std::rc::Rc;
-use std::sync::Arc;
+
 use std::task::Poll;
 
 use super::handle::Task;
 use crate::error::TaskError;
 use crate::runtime::context;
-use crate::runtime::task::cell::{request_cancel, Schedulable};
+use crate::runtime::task::cell::RawTask;
 use crate::runtime::task::info::WaitingOn;
 use crate::runtime::wait_queue::{WaitQueue, Waiter};
 
@@ -56,7 +56,7 @@ pub struct TaskGroup<E: 'static> {
 }
 
 struct GroupInner<E> {
-    members: RefCell<Vec<Arc<dyn Schedulable>>>,
+    members: RefCell<Vec<RawTask>>,
     errors: RefCell<Vec<E>>,
     panics: RefCell<Vec<TaskError>>,
     /// A failure happened; the abort is scheduled for the next turn.
@@ -200,7 +200,7 @@ impl<E> GroupInner<E> {
     fn cancel_members(&self) {
         let members = self.members.borrow().clone();
         for member in members {
-            request_cancel(member);
+            member.cancel();
         }
     }
 }
@@ -231,7 +231,7 @@ impl<E> Drop for Member<E> {
 /// Marks the running task cancelled, so that it ends when it next yields.
 fn cancel_current_task() {
     if let Some(task) = context::with_current(|core| core.and_then(|core| core.current_task_raw())) {
-        request_cancel(task);
+        task.cancel();
     }
 }
 

@@ -2,16 +2,14 @@
 
 use std::fmt;
 use std::future::Future;
-use std::marker::PhantomData;
 use std::pin::Pin;
-use std::rc::Rc;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::error::TaskError;
 use crate::runtime::context;
-use crate::runtime::task::cell::{request_cancel, Join, Schedulable};
-use crate::runtime::task::info::{TaskId, TaskInfo};
+use crate::runtime::exception::DefaultReport;
+use crate::runtime::task::cell::{Lifecycle, RawTask, TaskRef};
+use crate::runtime::task::info::{TaskId, TaskInfo, WaitingOn};
 
 /// A handle to a task made by [`create_task`](crate::create_task).
 ///
@@ -38,20 +36,28 @@ use crate::runtime::task::info::{TaskId, TaskInfo};
 /// });
 /// ```
 pub struct Task<T: 'static> {
-    raw: Arc<dyn Join<T>>,
+    /// `!Send`, so the handle is too.
+    task: TaskRef<T>,
     /// False for the temporary handles lent to done callbacks: dropping
     /// those does not detach the task.
     owner: bool,
-    _not_send: PhantomData<Rc<()>>,
 }
 
 impl<T: 'static> Task<T> {
-    pub(crate) fn new(raw: Arc<dyn Join<T>>) -> Task<T> {
-        Task { raw, owner: true, _not_send: PhantomData }
+    pub(crate) fn new(task: TaskRef<T>) -> Task<T> {
+        Task { task, owner: true }
     }
 
-    pub(crate) fn for_callback(raw: Arc<dyn Join<T>>) -> Task<T> {
-        Task { raw, owner: false, _not_send: PhantomData }
+    fn for_callback(task: TaskRef<T>) -> Task<T> {
+        Task { task, owner: false }
+    }
+
+    fn take_output(&self) -> Option<Result<T, TaskError>> {
+        self.task.take_output()
+    }
+
+    fn header(&self) -> &crate::runtime::task::cell::Header {
+        self.task.raw().header()
     }
 
     /// Asks for the task to be cancelled (`task.cancel()`).
@@ -73,48 +79,48 @@ impl<T: 'static> Task<T> {
     /// });
     /// ```
     pub fn cancel(&self) -> bool {
-        request_cancel(self.raw())
+        self.task.raw().cancel()
     }
 
     /// True once the task has ended: returned, panicked or been cancelled.
     pub fn done(&self) -> bool {
-        self.raw.header().is_done()
+        self.header().is_done()
     }
 
     /// True if the task ended by cancellation.
     pub fn cancelled(&self) -> bool {
-        self.raw.header().lifecycle() == crate::runtime::task::cell::Lifecycle::Cancelled
+        self.header().lifecycle() == Lifecycle::Cancelled
     }
 
     /// True if the task ended by panicking (whether or not the panic was
     /// retrieved since).
     pub(crate) fn panicked(&self) -> bool {
-        self.raw.header().lifecycle() == crate::runtime::task::cell::Lifecycle::Panicked
+        self.header().lifecycle() == Lifecycle::Panicked
     }
 
     /// The task as the loop schedules it, for cancelling it by hand.
-    pub(crate) fn raw(&self) -> Arc<dyn Schedulable> {
-        self.raw.clone()
+    pub(crate) fn raw(&self) -> RawTask {
+        self.task.raw().clone()
     }
 
     /// The task's name: the one given, or `Task-N`.
     pub fn name(&self) -> String {
-        self.raw.header().name()
+        self.header().name()
     }
 
     /// Renames the task.
     pub fn set_name(&self, name: impl Into<String>) {
-        self.raw.header().set_name(name.into());
+        self.header().set_name(name.into());
     }
 
     /// The task's id, unique within its loop.
     pub fn id(&self) -> TaskId {
-        self.raw.header().id
+        self.header().id
     }
 
     /// A snapshot of the task: id, name, state and creation site.
     pub fn info(&self) -> TaskInfo {
-        TaskInfo::of(self.raw.header())
+        TaskInfo::of(self.header())
     }
 
     /// The task's result without waiting (`task.result()`): `None` while it
@@ -132,7 +138,7 @@ impl<T: 'static> Task<T> {
     /// });
     /// ```
     pub fn try_result(&self) -> Option<Result<T, TaskError>> {
-        self.raw.take_result()
+        self.take_output()
     }
 
     /// Calls `callback` with the task once it ends (at once, if it has).
@@ -163,12 +169,12 @@ impl<T: 'static> Task<T> {
     /// ```
     #[track_caller]
     pub fn add_done_callback(&self, callback: impl FnOnce(&Task<T>) + 'static) {
-        let task = Task::for_callback(self.raw.clone());
+        let task = Task::for_callback(self.task.clone());
         let callback = Box::new(move || callback(&task));
         if self.done() {
             context::expect_current().call_soon(callback);
         } else {
-            self.raw.add_done_callback(callback);
+            self.task.raw().add_done_callback(callback);
         }
     }
 }
@@ -181,21 +187,32 @@ impl<T: 'static> Future for Task<T> {
     /// Panics if polled again after it returned `Ready`, or after
     /// [`try_result`](Task::try_result) took the result.
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.raw.poll_join(cx)
+        if let Some(result) = self.take_output() {
+            return Poll::Ready(result);
+        }
+        if self.done() {
+            panic!("`Task` polled after its result was taken");
+        }
+        self.task.raw().set_join_waker(cx.waker());
+        context::note_waiting(WaitingOn::Task);
+        Poll::Pending
     }
 }
 
 impl<T: 'static> Drop for Task<T> {
     fn drop(&mut self) {
         if self.owner {
-            self.raw.handle_dropped();
+            context::with_current(|core| match core {
+                Some(core) => self.task.raw().handle_dropped(core.exceptions()),
+                None => self.task.raw().handle_dropped(&DefaultReport),
+            });
         }
     }
 }
 
 impl<T: 'static> fmt::Debug for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let header = self.raw.header();
+        let header = self.header();
         f.debug_struct("Task")
             .field("id", &header.id)
             .field("name", &header.name())

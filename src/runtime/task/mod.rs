@@ -1,7 +1,17 @@
-//! What the loop needs of a task: the cell that holds its future, the wake
-//! path that queues it, and what it is and waits on.
+//! What the loop needs of a task: the cell that holds its future, the word
+//! its wakers share, the path a wake takes, and what a task is and waits on.
 
 pub(crate) mod cell;
 pub(crate) mod info;
 pub(crate) mod registry;
 pub(crate) mod schedule;
+pub(crate) mod state;
+
+/// The atomics of the state word: loom's under `--cfg corio_loom`, so that its
+/// model checks the protocol; std's otherwise.
+mod sync {
+    #[cfg(corio_loom)]
+    pub(crate) use loom::sync::atomic;
+    #[cfg(not(corio_loom))]
+    pub(crate) use std::sync::atomic;
+}

@@ -3,20 +3,17 @@
 
 use std::collections::HashMap;
 use std::panic::Location;
-use std::sync::Arc;
 use std::time::Instant;
 
-use slab::Slab;
-
-use super::cell::Schedulable;
+use super::cell::{RawTask, TaskList};
 use super::info::{TaskId, TaskInfo, TaskState, WaitingOn};
 use crate::runtime::core::{Current, ReadyItem};
 use crate::time::timers::Timers;
 
-/// Every task of a loop that has not ended, by registry key, and the main
+/// Every task of a loop that has not ended, in creation order, and the main
 /// task while `run_until_complete` runs.
 pub(crate) struct Registry {
-    tasks: Slab<Arc<dyn Schedulable>>,
+    tasks: TaskList,
     main: Option<MainTask>,
     next_id: u64,
 }
@@ -32,7 +29,7 @@ struct MainTask {
 
 impl Registry {
     pub(crate) fn new() -> Registry {
-        Registry { tasks: Slab::new(), main: None, next_id: 1 }
+        Registry { tasks: TaskList::default(), main: None, next_id: 1 }
     }
 
     /// An id no other task of the loop had.
@@ -42,30 +39,24 @@ impl Registry {
         id
     }
 
-    /// Adds a task, telling it its key.
-    pub(crate) fn insert(&mut self, task: Arc<dyn Schedulable>) {
-        let entry = self.tasks.vacant_entry();
-        task.header().set_registry_key(entry.key());
-        entry.insert(task);
+    /// Adds a task.
+    pub(crate) fn insert(&mut self, task: RawTask) {
+        self.tasks.push_back(task);
     }
 
-    /// Takes out the task at `key`; the caller drops it outside any borrow.
-    pub(crate) fn remove(&mut self, key: usize) -> Option<Arc<dyn Schedulable>> {
-        self.tasks.try_remove(key)
-    }
-
-    pub(crate) fn get(&self, key: usize) -> Option<Arc<dyn Schedulable>> {
-        self.tasks.get(key).cloned()
+    /// Takes `task` out; the caller drops the reference outside any borrow.
+    pub(crate) fn remove(&mut self, task: &RawTask) -> Option<RawTask> {
+        self.tasks.remove(task)
     }
 
     /// Every live task, for cancelling them all.
-    pub(crate) fn live(&self) -> Vec<Arc<dyn Schedulable>> {
-        self.tasks.iter().map(|(_, task)| task.clone()).collect()
+    pub(crate) fn live(&self) -> Vec<RawTask> {
+        self.tasks.to_vec()
     }
 
     /// Takes every task out, as the loop closes.
-    pub(crate) fn drain(&mut self) -> Vec<Arc<dyn Schedulable>> {
-        self.tasks.drain().collect()
+    pub(crate) fn drain(&mut self) -> Vec<RawTask> {
+        self.tasks.drain()
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -91,22 +82,23 @@ impl Registry {
     }
 
     /// A snapshot of what runs now.
-    pub(crate) fn current_info(&self, current: Current) -> Option<TaskInfo> {
+    pub(crate) fn current_info(&self, current: &Current) -> Option<TaskInfo> {
         match current {
             Current::Nothing => None,
             Current::Main => self.main_info(TaskState::Running),
-            Current::Task(key) => self.tasks.get(key).map(|task| TaskInfo::of(task.header())),
+            Current::Task(task) => Some(TaskInfo::of(task.header())),
         }
     }
 
     /// A snapshot of every live task, the main task first; `deadlines` are
     /// what [`sleep_deadlines`] found.
-    pub(crate) fn info(&self, current: Current, deadlines: &HashMap<*const (), Instant>) -> Vec<TaskInfo> {
-        let main_state = if current == Current::Main { TaskState::Running } else { TaskState::Pending };
+    pub(crate) fn info(&self, current: &Current, deadlines: &HashMap<*const (), Instant>) -> Vec<TaskInfo> {
+        let main_state =
+            if matches!(current, Current::Main) { TaskState::Running } else { TaskState::Pending };
         let main = self.main_info(main_state);
         main.into_iter()
-            .chain(self.tasks.iter().map(|(_, task)| {
-                let deadline = deadlines.get(&Arc::as_ptr(task).cast::<()>()).copied();
+            .chain(self.tasks.to_vec().iter().map(|task| {
+                let deadline = deadlines.get(&task.addr()).copied();
                 TaskInfo::of(task.header()).with_sleep_deadline(deadline)
             }))
             .collect()

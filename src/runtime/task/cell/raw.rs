@@ -1,0 +1,254 @@
+//! The typed cell behind a [`Header`]: the future, later its output, and
+//! the operations that know their types, reached through the header's
+//! [`Vtable`].
+
+use std::cell::{Cell, UnsafeCell};
+use std::future::Future;
+use std::marker::PhantomData;
+use std::panic::{catch_unwind, AssertUnwindSafe, Location};
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::task::{Context, Poll};
+
+use super::{
+    waker, Header, Lifecycle, Notified, RawTask, Report, Step, TaskRef, CANCEL_REQUESTED, HANDLE_ALIVE,
+};
+use crate::error::TaskError;
+use crate::runtime::task::info::TaskId;
+use crate::runtime::task::state::State;
+
+/// Where a woken task goes: the loop's side of the wake path, as a type so
+/// the cell can be tested with a queue of its own.
+pub(crate) trait Schedule: 'static {
+    /// Queues a task woken on its loop's thread while the loop runs there.
+    fn push_local(task: RawTask);
+    /// Hands a task woken anywhere else to its loop; drops it if the loop
+    /// is gone.
+    fn push_remote(task: Notified);
+}
+
+/// The operations of one cell type.
+pub(super) struct Vtable {
+    /// One step: polls the future, or drops it if a cancel was asked for.
+    pub(super) step: unsafe fn(NonNull<Header>, &dyn Report) -> Step,
+    /// Writes the output, if not taken yet, to a `*mut Option<Result<T,
+    /// TaskError>>`.
+    pub(super) take_output: unsafe fn(NonNull<Header>, *mut ()),
+    /// Drops the output nobody will take, reporting what it held.
+    pub(super) drop_output: unsafe fn(NonNull<Header>, &dyn Report),
+    /// Frees the allocation.
+    pub(super) dealloc: unsafe fn(NonNull<Header>),
+    pub(super) push_local: fn(RawTask),
+    pub(super) push_remote: fn(Notified),
+}
+
+enum Stage<F: Future> {
+    Running(F),
+    Finished(Result<F::Output, TaskError>),
+    Consumed,
+}
+
+#[repr(C)]
+struct TaskCell<F: Future, S> {
+    header: Header,
+    stage: UnsafeCell<Stage<F>>,
+    _schedule: PhantomData<S>,
+}
+
+impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
+    const VTABLE: Vtable = Vtable {
+        step: step::<F, S>,
+        take_output: take_output::<F, S>,
+        drop_output: drop_output::<F, S>,
+        dealloc: dealloc_cell::<F, S>,
+        push_local: S::push_local,
+        push_remote: S::push_remote,
+    };
+
+    /// The cell behind `ptr`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` points at a live `TaskCell<F, S>` (its vtable says so).
+    unsafe fn from_header<'a>(ptr: NonNull<Header>) -> &'a TaskCell<F, S> {
+        // SAFETY: the header is the first field of a `#[repr(C)]` cell, so
+        // the pointers are the same; the caller guarantees the type.
+        unsafe { ptr.cast::<TaskCell<F, S>>().as_ref() }
+    }
+
+    /// The stage, mutably.
+    ///
+    /// # Safety
+    ///
+    /// Only on the loop's thread, and no other reference to the stage may be
+    /// alive: the stage is touched only inside the vtable's functions, which
+    /// never call each other and never run while one of them runs.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn stage(&self) -> &mut Stage<F> {
+        // SAFETY: see above.
+        unsafe { &mut *self.stage.get() }
+    }
+}
+
+/// Makes a task of `future` for the loop `loop_id`, queued (its creator
+/// must put it on the ready queue): one allocation.
+pub(crate) fn spawn<F: Future + 'static, S: Schedule>(
+    future: F,
+    loop_id: u64,
+    id: TaskId,
+    parent: Option<TaskId>,
+    location: &'static Location<'static>,
+) -> TaskRef<F::Output> {
+    let cell = Box::new(TaskCell::<F, S> {
+        header: Header {
+            state: State::new_scheduled(),
+            vtable: &TaskCell::<F, S>::VTABLE,
+            loop_id,
+            join_waker: Cell::new(None),
+            prev: Cell::new(None),
+            next: Cell::new(None),
+            id,
+            parent: parent.map_or(0, |parent| parent.0),
+            location,
+            extras: Cell::new(None),
+            local: Cell::new(1),
+            lifecycle: Cell::new(Lifecycle::Idle),
+            flags: Cell::new(HANDLE_ALIVE),
+            waiting_on: Cell::new(None),
+        },
+        stage: UnsafeCell::new(Stage::Running(future)),
+        _schedule: PhantomData,
+    });
+    let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
+    // The local count starts at one: this reference.
+    TaskRef { raw: RawTask { ptr, _not_send: PhantomData }, _output: PhantomData }
+}
+
+/// Frees a task; no reference of any kind is left.
+///
+/// # Safety
+///
+/// `ptr` points at a task with no reference left.
+pub(super) unsafe fn dealloc(ptr: NonNull<Header>) {
+    // SAFETY: the task is alive until now; its vtable knows its type.
+    unsafe { (ptr.as_ref().vtable.dealloc)(ptr) }
+}
+
+unsafe fn dealloc_cell<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: the cell was made by `Box::new` in `spawn` with this type, and
+    // nothing refers to it any more.
+    let cell = unsafe { Box::from_raw(ptr.cast::<TaskCell<F, S>>().as_ptr()) };
+    debug_assert!(matches!(
+        // SAFETY: we own the cell now.
+        unsafe { &*cell.stage.get() },
+        Stage::Consumed
+    ));
+    drop(cell);
+}
+
+unsafe fn step<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>, report: &dyn Report) -> Step {
+    // SAFETY: the vtable of this type calls this only for this type.
+    let cell = unsafe { TaskCell::<F, S>::from_header(ptr) };
+    let header = &cell.header;
+    if header.flag(CANCEL_REQUESTED) {
+        finish(cell, report, Err(TaskError::cancelled(Some(header.name()))));
+        return Step::Ended;
+    }
+    header.lifecycle.set(Lifecycle::Running);
+    let waker = waker::borrowed(ptr);
+    let poll = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: on the loop's thread, and no other stage reference is
+        // alive (the poll cannot reach this cell's vtable functions: the
+        // handle's methods check `lifecycle`, which says `Running`).
+        let Stage::Running(future) = (unsafe { cell.stage() }) else {
+            unreachable!("an idle task has its future");
+        };
+        // SAFETY: the future lives in the cell's allocation, which never
+        // moves, and is only ever dropped in place: it stays pinned.
+        let future = unsafe { Pin::new_unchecked(future) };
+        future.poll(&mut Context::from_waker(&waker))
+    }));
+    match poll {
+        Ok(Poll::Pending) => {
+            header.lifecycle.set(Lifecycle::Idle);
+            return Step::Pending;
+        }
+        // As in asyncio's `Task.__step`: a task cancelled during the step in
+        // which it returned ends cancelled, and its value is dropped.
+        Ok(Poll::Ready(value)) if header.flag(CANCEL_REQUESTED) => {
+            finish(cell, report, Err(TaskError::cancelled(Some(header.name()))));
+            drop_reporting(value, header, report);
+        }
+        Ok(Poll::Ready(value)) => finish(cell, report, Ok(value)),
+        Err(payload) => finish(cell, report, Err(TaskError::panic(payload, Some(header.name())))),
+    }
+    Step::Ended
+}
+
+/// Ends the task: drops the future in place, then keeps the result for the
+/// handle, or drops it (reporting an error nobody will see).
+fn finish<F: Future + 'static, S: Schedule>(
+    cell: &TaskCell<F, S>,
+    report: &dyn Report,
+    result: Result<F::Output, TaskError>,
+) {
+    let header = &cell.header;
+    // `Running` keeps the handle's methods off the stage while the future's
+    // destructor (user code) runs.
+    header.lifecycle.set(Lifecycle::Running);
+    // SAFETY: on the loop's thread; no other stage reference is alive.
+    let dropped = catch_unwind(AssertUnwindSafe(|| *unsafe { cell.stage() } = Stage::Consumed));
+    if let Err(payload) = dropped {
+        report.panic("Exception in task destructor", header, &*payload);
+    }
+    header.lifecycle.set(match &result {
+        Ok(_) => Lifecycle::Finished,
+        Err(err) if err.is_cancelled() => Lifecycle::Cancelled,
+        Err(_) => Lifecycle::Panicked,
+    });
+    if header.flag(HANDLE_ALIVE) {
+        // SAFETY: as above.
+        *unsafe { cell.stage() } = Stage::Finished(result);
+        return;
+    }
+    match result {
+        Ok(value) => drop_reporting(value, header, report),
+        Err(err) => report.unretrieved(header, &err),
+    }
+}
+
+/// Drops a value nobody will take; a panic in its destructor is reported.
+fn drop_reporting<T>(value: T, header: &Header, report: &dyn Report) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(value))) {
+        report.panic("Exception in the destructor of a task's result", header, &*payload);
+    }
+}
+
+unsafe fn take_output<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>, out: *mut ()) {
+    // SAFETY: the vtable of this type calls this only for this type.
+    let cell = unsafe { TaskCell::<F, S>::from_header(ptr) };
+    // SAFETY: on the loop's thread (the handle is `!Send`), outside any
+    // other vtable function.
+    let stage = unsafe { cell.stage() };
+    if let Stage::Finished(_) = stage {
+        let Stage::Finished(result) = std::mem::replace(stage, Stage::Consumed) else { unreachable!() };
+        // SAFETY: the caller passes a valid `*mut Option<Result<F::Output,
+        // TaskError>>` (`RawTask::take_output` with the output's type).
+        unsafe { *out.cast::<Option<Result<F::Output, TaskError>>>() = Some(result) };
+    }
+}
+
+unsafe fn drop_output<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>, report: &dyn Report) {
+    // SAFETY: the vtable of this type calls this only for this type.
+    let cell = unsafe { TaskCell::<F, S>::from_header(ptr) };
+    // SAFETY: on the loop's thread, outside any other vtable function.
+    let stage = unsafe { cell.stage() };
+    if !matches!(stage, Stage::Finished(_)) {
+        return;
+    }
+    match std::mem::replace(stage, Stage::Consumed) {
+        Stage::Finished(Ok(value)) => drop_reporting(value, &cell.header, report),
+        Stage::Finished(Err(err)) => report.unretrieved(&cell.header, &err),
+        Stage::Running(_) | Stage::Consumed => unreachable!(),
+    }
+}
