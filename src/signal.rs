@@ -109,7 +109,7 @@ fn check(signal: i32) -> io::Result<()> {
 /// and streams. Dropped (slot freed, dispositions restored) when the loop
 /// closes, with the task that reads the pipe.
 struct LoopSignals {
-    loop_id: u64,
+    loop_id: u32,
     slot: usize,
     _sender: pipe::Sender,
     handlers: RefCell<HashMap<i32, Rc<dyn Fn()>>>,
@@ -118,7 +118,7 @@ struct LoopSignals {
 
 thread_local! {
     /// The signal state of each loop of this thread, by loop id.
-    static LOOPS: RefCell<HashMap<u64, Weak<LoopSignals>>> = RefCell::new(HashMap::new());
+    static LOOPS: RefCell<HashMap<u32, Weak<LoopSignals>>> = RefCell::new(HashMap::new());
 }
 
 impl LoopSignals {

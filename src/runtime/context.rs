@@ -88,7 +88,7 @@ pub(crate) fn enter_for_cleanup(core: &Rc<Core>) -> Option<EnterGuard> {
 #[derive(Debug)]
 pub(crate) struct EnterGuard {
     /// What the task cell's record of the loop running here was before.
-    loop_here: u64,
+    loop_here: u32,
 }
 
 impl Drop for EnterGuard {

@@ -39,20 +39,43 @@ use crate::time::timers::{TimerKey, Timers};
 /// the same interval.
 const IO_INTERVAL: u32 = 61;
 
+/// A ready queue with room for more than this many items gives the room
+/// back when it is mostly empty, so a burst of spawns does not keep its
+/// peak allocated.
+const READY_SHRINK_FLOOR: usize = 4096;
+
 /// One entry of the ready queue: work to do on this turn or the next.
 pub(crate) enum ReadyItem {
     /// Poll (or cancel) a task.
     Task(RawTask),
     /// Run a `call_soon` / `call_later` callback.
     Callback(Rc<CallbackCell>),
-    /// Wake a waker whose timer fired: asyncio runs a timer's callback, which
+    /// Wake a task whose timer fired: asyncio runs a timer's callback, which
     /// schedules the sleeping task, so the task runs one turn later.
-    Wake(Waker),
+    WakeTask(RawTask),
+    /// The same for a waker that is not a task of this loop's (a `gather`
+    /// child's, the main future's): it waits in `Core::other_wakes`, in the
+    /// order of these entries, which keeps an item to 16 bytes.
+    WakeOther,
     /// Poll the future given to `run_until_complete`, of this generation.
     Main(u64),
     /// Stop the loop after this turn (what `run_until_complete` schedules
     /// when its future is done).
     Stop,
+}
+
+/// What a timer holds: a waker to wake (a sleep's), or a callback to run
+/// (`call_later`'s). Either becomes a [`ReadyItem`] when due.
+pub(crate) enum TimerValue {
+    Wake(Waker),
+    Callback(Rc<CallbackCell>),
+}
+
+/// The placeholder of a vacant timer slot: a no-op waker, free to make.
+impl Default for TimerValue {
+    fn default() -> TimerValue {
+        TimerValue::Wake(Waker::noop().clone())
+    }
 }
 
 /// What is running right now, for `current_task`.
@@ -67,7 +90,9 @@ pub(crate) struct Core {
     shared: Arc<Shared>,
     clock: Clock,
     pub(super) ready: RefCell<VecDeque<ReadyItem>>,
-    pub(super) timers: RefCell<Timers<ReadyItem>>,
+    /// The wakers of the `WakeOther` entries of `ready`, in their order.
+    pub(super) other_wakes: RefCell<VecDeque<Waker>>,
+    pub(super) timers: RefCell<Timers<TimerValue>>,
     reactor: RefCell<Reactor>,
     /// Every task that has not ended, and the main task.
     pub(super) tasks: RefCell<Registry>,
@@ -91,11 +116,13 @@ pub(crate) struct Core {
 impl Core {
     pub(crate) fn new(config: LoopConfig) -> std::io::Result<Core> {
         let (reactor, waker) = Reactor::new()?;
+        let clock = Clock::new(config.virtual_time);
         Ok(Core {
             shared: Shared::new(waker),
-            clock: Clock::new(config.virtual_time),
+            timers: RefCell::new(Timers::new(clock.now())),
+            clock,
             ready: RefCell::new(VecDeque::new()),
-            timers: RefCell::new(Timers::new()),
+            other_wakes: RefCell::new(VecDeque::new()),
             reactor: RefCell::new(reactor),
             tasks: RefCell::new(Registry::new()),
             current: RefCell::new(Current::Nothing),
@@ -117,7 +144,7 @@ impl Core {
         &self.shared
     }
 
-    pub(crate) fn id(&self) -> u64 {
+    pub(crate) fn id(&self) -> u32 {
         self.shared.id()
     }
 
@@ -175,19 +202,19 @@ impl Core {
 
     pub(crate) fn call_at(&self, when: Instant, callback: Box<dyn FnOnce()>) -> (Rc<CallbackCell>, TimerKey) {
         let cell = CallbackCell::new(callback);
-        let key = self.timers.borrow_mut().insert(when, ReadyItem::Callback(cell.clone()));
+        let key = self.timers.borrow_mut().insert(when, TimerValue::Callback(cell.clone()));
         (cell, key)
     }
 
     /// Arms a timer that wakes `waker` at `deadline`.
     pub(crate) fn add_timer(&self, deadline: Instant, waker: Waker) -> TimerKey {
-        self.timers.borrow_mut().insert(deadline, ReadyItem::Wake(waker))
+        self.timers.borrow_mut().insert(deadline, TimerValue::Wake(waker))
     }
 
     /// Replaces the waker of a pending timer; false if it already fired.
     pub(crate) fn update_timer(&self, key: TimerKey, waker: &Waker) -> bool {
         match self.timers.borrow_mut().get_mut(key) {
-            Some(ReadyItem::Wake(old)) => {
+            Some(TimerValue::Wake(old)) => {
                 if !old.will_wake(waker) {
                     *old = waker.clone();
                 }
@@ -251,9 +278,7 @@ impl Core {
     pub(crate) fn task_ended(&self, task: &RawTask) {
         let link = self.tasks.borrow_mut().remove(task);
         drop(link);
-        if let Some(waker) = task.take_join_waker() {
-            waker.wake();
-        }
+        task.wake_awaiter();
         for callback in task.take_callbacks() {
             self.call_soon(callback);
         }
@@ -339,6 +364,7 @@ impl Core {
             let Some(item) = self.ready.borrow_mut().pop_front() else { break };
             self.run_item(item, main);
         }
+        self.shrink_ready_queue();
     }
 
     /// How long an idle loop may block in the reactor.
@@ -379,6 +405,17 @@ impl Core {
         self.take_injected();
     }
 
+    /// Gives back the room of a ready queue that is mostly empty (amortized:
+    /// at least seven eighths of the room were taken by items that left).
+    #[inline]
+    fn shrink_ready_queue(&self) {
+        let mut ready = self.ready.borrow_mut();
+        if ready.capacity() > READY_SHRINK_FLOOR && ready.len() < ready.capacity() / 8 {
+            let keep = (ready.len() * 2).max(READY_SHRINK_FLOOR);
+            ready.shrink_to(keep);
+        }
+    }
+
     /// Moves a virtual clock forward by `by` and queues the timers now due,
     /// ahead of anything scheduled later; false on the real clock.
     pub(crate) fn advance_clock(&self, by: std::time::Duration) -> bool {
@@ -406,8 +443,17 @@ impl Core {
         let now = self.clock.now();
         let mut timers = self.timers.borrow_mut();
         let mut ready = self.ready.borrow_mut();
-        while let Some(item) = timers.pop_due(now) {
-            ready.push_back(item);
+        while let Some(value) = timers.pop_due(now) {
+            ready.push_back(match value {
+                TimerValue::Callback(callback) => ReadyItem::Callback(callback),
+                TimerValue::Wake(waker) => match RawTask::from_waker(waker) {
+                    Ok(task) => ReadyItem::WakeTask(task),
+                    Err(other) => {
+                        self.other_wakes.borrow_mut().push_back(other);
+                        ReadyItem::WakeOther
+                    }
+                },
+            });
         }
     }
 
@@ -460,7 +506,13 @@ impl Core {
                     }
                 }
             }
-            ReadyItem::Wake(waker) => waker.wake(),
+            ReadyItem::WakeTask(task) => task.wake(),
+            ReadyItem::WakeOther => {
+                let waker = self.other_wakes.borrow_mut().pop_front();
+                if let Some(waker) = waker {
+                    waker.wake();
+                }
+            }
             ReadyItem::Main(generation) => main(generation),
             ReadyItem::Stop => self.stopping.set(true),
         }

@@ -7,6 +7,7 @@ use super::context;
 use super::exception::{ExceptionContext, ExceptionHandler};
 use super::handles::{Handle, TimerHandle};
 use super::loop_handle::LoopHandle;
+use crate::time::clock::deadline_after;
 
 /// A handle to the loop running on this thread: `asyncio.get_running_loop()`.
 ///
@@ -89,7 +90,7 @@ pub fn call_soon(callback: impl FnOnce() + 'static) -> Handle {
 #[track_caller]
 pub fn call_later(delay: Duration, callback: impl FnOnce() + 'static) -> TimerHandle {
     let core = context::expect_current();
-    super::event_loop::call_at(&core, core.now() + delay, Box::new(callback))
+    super::event_loop::call_at(&core, deadline_after(core.now(), delay), Box::new(callback))
 }
 
 /// Schedules `callback` to run at `when`, on the loop's clock: `loop.call_at`.

@@ -18,6 +18,7 @@ use super::loop_handle::LoopHandle;
 use super::runner::LoopConfig;
 
 use super::task::schedule::MainWaker;
+use crate::time::clock::deadline_after;
 
 /// An event loop: a FIFO run queue of ready tasks and callbacks, timers, and
 /// a reactor that parks the thread when nothing is ready.
@@ -187,8 +188,9 @@ impl EventLoop {
         loop {
             let tasks = core.tasks.borrow_mut().drain();
             let ready: Vec<_> = core.ready.borrow_mut().drain(..).collect();
+            let other_wakes: Vec<_> = core.other_wakes.borrow_mut().drain(..).collect();
             let timers = core.timers.borrow_mut().drain();
-            if tasks.is_empty() && ready.is_empty() && timers.is_empty() {
+            if tasks.is_empty() && ready.is_empty() && other_wakes.is_empty() && timers.is_empty() {
                 break;
             }
             for task in tasks {
@@ -200,6 +202,7 @@ impl EventLoop {
                 }
             }
             drop(ready);
+            drop(other_wakes);
             drop(timers);
         }
         core.closed.set(true);
@@ -279,7 +282,7 @@ impl EventLoop {
     /// Panics if the loop is closed.
     #[track_caller]
     pub fn call_later(&self, delay: Duration, callback: impl FnOnce() + 'static) -> TimerHandle {
-        self.call_at(self.time() + delay, callback)
+        self.call_at(deadline_after(self.time(), delay), callback)
     }
 
     /// Schedules `callback` to run at `when`, on the loop's clock.

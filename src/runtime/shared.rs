@@ -15,7 +15,7 @@
 //! from id to `Shared` that holds the open loops.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::ThreadId;
 
@@ -35,7 +35,7 @@ pub(crate) enum Injected {
 }
 
 pub(crate) struct Shared {
-    id: u64,
+    id: u32,
     thread: ThreadId,
     queue: Mutex<InjectionQueue>,
     pending: AtomicBool,
@@ -51,11 +51,11 @@ struct InjectionQueue {
 }
 
 /// The open loops of the process, by id.
-static LOOPS: RwLock<BTreeMap<u64, Arc<Shared>>> = RwLock::new(BTreeMap::new());
+static LOOPS: RwLock<BTreeMap<u32, Arc<Shared>>> = RwLock::new(BTreeMap::new());
 
 /// Hands `item` to the open loop `loop_id`; gives it back if that loop is
 /// closed or gone.
-pub(crate) fn inject_into(loop_id: u64, item: Injected) -> Result<(), Injected> {
+pub(crate) fn inject_into(loop_id: u32, item: Injected) -> Result<(), Injected> {
     let loops = LOOPS.read();
     match loops.get(&loop_id) {
         Some(shared) => shared.inject(item),
@@ -66,21 +66,21 @@ pub(crate) fn inject_into(loop_id: u64, item: Injected) -> Result<(), Injected> 
 impl Shared {
     /// A new loop's shared side, listed in [`LOOPS`] until it closes.
     pub(crate) fn new(waker: mio::Waker) -> Arc<Shared> {
-        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        let mut loops = LOOPS.write();
         let shared = Arc::new(Shared {
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            id: fresh_id(&loops),
             thread: std::thread::current().id(),
             queue: Mutex::new(InjectionQueue { items: Vec::new(), closed: false }),
             pending: AtomicBool::new(false),
             waker,
             jobs_in_flight: AtomicUsize::new(0),
         });
-        LOOPS.write().insert(shared.id, shared.clone());
+        loops.insert(shared.id, shared.clone());
         shared
     }
 
-    /// A number no other loop in this process has.
-    pub(crate) fn id(&self) -> u64 {
+    /// A number no other open loop in this process has (and never 0).
+    pub(crate) fn id(&self) -> u32 {
         self.id
     }
 
@@ -142,6 +142,19 @@ impl Shared {
 
     pub(crate) fn is_closed(&self) -> bool {
         self.queue.lock().closed
+    }
+}
+
+/// An id no open loop has: the next of a counter, skipping 0 and any id
+/// still in use once the counter has wrapped (after 4 billion loops), so
+/// that a wake can never reach the wrong loop.
+fn fresh_id(open: &BTreeMap<u32, Arc<Shared>>) -> u32 {
+    static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+    loop {
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        if id != 0 && !open.contains_key(&id) {
+            return id;
+        }
     }
 }
 

@@ -68,7 +68,7 @@ impl<T> ConcurrentFuture<T> {
     #[track_caller]
     pub fn result_timeout(self, timeout: Duration) -> Result<Result<T, TaskError>, TimeoutError> {
         self.check_thread();
-        self.completion.wait(Some(Instant::now() + timeout)).ok_or(TimeoutError::new())
+        self.completion.wait(Instant::now().checked_add(timeout)).ok_or(TimeoutError::new())
     }
 
     #[track_caller]

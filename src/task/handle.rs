@@ -193,7 +193,7 @@ impl<T: 'static> Future for Task<T> {
         if self.done() {
             panic!("`Task` polled after its result was taken");
         }
-        self.task.raw().set_join_waker(cx.waker());
+        self.task.raw().set_awaiter(cx.waker());
         context::note_waiting(WaitingOn::Task);
         Poll::Pending
     }

@@ -13,6 +13,17 @@
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
+/// How far away "never" is: a delay too long for the clock (`Duration::MAX`)
+/// is cut to this. The timers treat any deadline past about 584 years as
+/// never due, so a timer this far out never fires, and virtual time never
+/// jumps to it.
+const NEVER: Duration = Duration::from_secs(1_000 * 365 * 24 * 3600);
+
+/// `now + delay`, saturating: a delay too long for the clock means never.
+pub(crate) fn deadline_after(now: Instant, delay: Duration) -> Instant {
+    now.checked_add(delay.min(NEVER)).expect("the clock has room for a thousand years")
+}
+
 /// Where a loop reads the time from.
 #[derive(Debug)]
 pub(crate) enum Clock {
@@ -60,7 +71,7 @@ impl Clock {
 
     /// Moves a virtual clock forward by `by`; true if the clock is virtual.
     pub(crate) fn advance(&self, by: Duration) -> bool {
-        self.advance_to(self.now() + by)
+        self.advance_to(deadline_after(self.now(), by))
     }
 
     /// True if an idle loop may jump this clock to the next deadline.

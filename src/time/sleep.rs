@@ -5,6 +5,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use super::clock::deadline_after;
 use crate::runtime::context;
 use crate::runtime::task::info::WaitingOn;
 use crate::time::timers::TimerKey;
@@ -37,11 +38,13 @@ use crate::time::timers::TimerKey;
 /// Dropping a `Sleep` disarms and frees its timer at once.
 pub fn sleep(delay: Duration) -> Sleep {
     if delay.is_zero() {
-        return Sleep { state: State::Yield { yielded: false }, deadline: None };
+        return Sleep { deadline: None, state: State::Yield { yielded: false } };
     }
-    match context::with_current(|core| core.map(|core| core.now())) {
-        Some(now) => sleep_until(now + delay),
-        None => Sleep { state: State::Unarmed(Some(delay)), deadline: None },
+    match context::with_current_borrowed(|core| core.now()) {
+        Some(now) => sleep_until(deadline_after(now, delay)),
+        None => {
+            Sleep { deadline: None, state: State::Unfixed(delay.as_nanos().try_into().unwrap_or(u64::MAX)) }
+        }
     }
 }
 
@@ -67,7 +70,7 @@ pub fn sleep(delay: Duration) -> Sleep {
 ///
 /// As [`sleep`].
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep { state: State::Unarmed(None), deadline: Some(deadline) }
+    Sleep { deadline: Some(deadline), state: State::Unarmed }
 }
 
 /// Yields to the loop once: every task and callback already queued runs
@@ -99,9 +102,9 @@ pub fn yield_now() -> Sleep {
 #[derive(Debug)]
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
-    state: State,
     /// Fixed at creation inside a loop, else at the first poll.
     deadline: Option<Instant>,
+    state: State,
 }
 
 #[derive(Debug)]
@@ -110,12 +113,14 @@ enum State {
     Yield {
         yielded: bool,
     },
-    /// Not polled yet; the delay to add to the loop's time at the first poll
-    /// when the deadline is not fixed yet.
-    Unarmed(Option<Duration>),
-    /// A timer is set on the loop with this id.
+    /// Made outside a loop: the deadline is the loop's time at the first
+    /// poll plus this many nanoseconds (saturated: 584 years is never).
+    Unfixed(u64),
+    /// The deadline is fixed; no timer yet.
+    Unarmed,
+    /// A timer is set on the loop whose id is this.
     Armed {
-        loop_id: u64,
+        loop_id: u32,
         key: TimerKey,
     },
     Done,
@@ -126,6 +131,39 @@ impl Sleep {
     /// `sleep` made outside a loop and not polled yet).
     pub fn deadline(&self) -> Option<Instant> {
         self.deadline
+    }
+
+    /// Moves the deadline to `deadline`, whether or not the sleep was
+    /// polled or has completed: it completes once the loop's clock reaches
+    /// the new deadline (at once if it has passed). tokio's `Sleep::reset`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// corio::run(async {
+    ///     let mut sleep = corio::sleep(Duration::from_secs(3600));
+    ///     sleep.reset(corio::time() + Duration::from_millis(1));
+    ///     sleep.await;
+    /// });
+    /// ```
+    pub fn reset(&mut self, deadline: Instant) {
+        self.disarm();
+        self.deadline = Some(deadline);
+        self.state = State::Unarmed;
+    }
+
+    /// Removes the timer, if one is armed on the running loop.
+    fn disarm(&mut self) {
+        if let State::Armed { loop_id, key } = self.state {
+            context::with_current(|core| {
+                if let Some(core) = core.filter(|core| core.id() == loop_id) {
+                    core.remove_timer(key);
+                }
+            });
+            self.state = State::Unarmed;
+        }
     }
 }
 
@@ -140,19 +178,26 @@ impl Future for Sleep {
                 Poll::Pending
             }
             State::Yield { yielded: true } | State::Done => Poll::Ready(()),
-            State::Unarmed(delay) => {
-                let core = context::expect_current();
-                let deadline = match (self.deadline, delay) {
-                    (Some(deadline), _) => deadline,
-                    (None, delay) => core.now() + delay.unwrap_or_default(),
-                };
-                let key = core.add_timer(deadline, cx.waker().clone());
-                core.note_waiting(WaitingOn::Sleep);
-                self.deadline = Some(deadline);
-                self.state = State::Armed { loop_id: core.id(), key };
+            State::Unfixed(nanos) => {
+                let now = context::expect_current().now();
+                self.deadline = Some(deadline_after(now, Duration::from_nanos(nanos)));
+                self.state = State::Unarmed;
+                self.poll(cx)
+            }
+            State::Unarmed => {
+                // A deadline already passed is armed all the same: the timer
+                // fires on the next turn, so the sleep suspends once, as
+                // `asyncio.sleep` with a delay of zero or less does.
+                let deadline = self.deadline.expect("an unarmed sleep has its deadline");
+                let (loop_id, key) = context::with_current_borrowed(|core| {
+                    core.note_waiting(WaitingOn::Sleep);
+                    (core.id(), core.add_timer(deadline, cx.waker().clone()))
+                })
+                .unwrap_or_else(|| panic!("no running event loop"));
+                self.state = State::Armed { loop_id, key };
                 Poll::Pending
             }
-            State::Armed { loop_id, key, .. } => {
+            State::Armed { loop_id, key } => {
                 let pending = context::with_current(|core| match core {
                     Some(core) if core.id() == loop_id => {
                         core.note_waiting(WaitingOn::Sleep);
@@ -173,12 +218,6 @@ impl Future for Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        if let State::Armed { loop_id, key, .. } = self.state {
-            context::with_current(|core| {
-                if let Some(core) = core.filter(|core| core.id() == loop_id) {
-                    core.remove_timer(key);
-                }
-            });
-        }
+        self.disarm();
     }
 }

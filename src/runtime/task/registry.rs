@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use super::cell::{RawTask, TaskList};
 use super::info::{TaskId, TaskInfo, TaskState, WaitingOn};
-use crate::runtime::core::{Current, ReadyItem};
+use crate::runtime::core::{Current, TimerValue};
 use crate::time::timers::Timers;
 
 /// Every task of a loop that has not ended, in creation order, and the main
@@ -117,10 +117,10 @@ impl Registry {
 /// The earliest timer deadline of each waker's data pointer. A task's
 /// waker points at its cell, so a sleeping task's deadline is found here
 /// without the task storing it (dumps are rare; tasks are many).
-pub(crate) fn sleep_deadlines(timers: &Timers<ReadyItem>) -> HashMap<*const (), Instant> {
+pub(crate) fn sleep_deadlines(timers: &Timers<TimerValue>) -> HashMap<*const (), Instant> {
     let mut deadlines = HashMap::new();
-    for (deadline, item) in timers.iter() {
-        if let ReadyItem::Wake(waker) = item {
+    for (deadline, value) in timers.iter() {
+        if let TimerValue::Wake(waker) = value {
             let earliest = deadlines.entry(waker.data()).or_insert(deadline);
             *earliest = (*earliest).min(deadline);
         }

@@ -35,14 +35,14 @@ impl Schedule for LoopSchedule {
 /// queues `ReadyItem::Main(generation)` as a task's waker queues the task.
 /// The generation tells a stale wake-up from an earlier `run` call apart.
 pub(crate) struct MainWaker {
-    loop_id: u64,
+    loop_id: u32,
     generation: u64,
     scheduled: AtomicBool,
 }
 
 impl MainWaker {
     /// A waker for the main future of `generation`, queued by its creator.
-    pub(crate) fn new(loop_id: u64, generation: u64) -> MainWaker {
+    pub(crate) fn new(loop_id: u32, generation: u64) -> MainWaker {
         MainWaker { loop_id, generation, scheduled: AtomicBool::new(true) }
     }
 

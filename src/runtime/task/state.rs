@@ -147,6 +147,12 @@ impl State {
     /// injection entries.
     #[cfg(corio_loom)]
     fn shared_refs(&self) -> usize {
+        self.shared_refs_for_tests()
+    }
+
+    /// As `shared_refs`, for the cell's unit tests.
+    #[cfg(any(test, corio_loom))]
+    pub(crate) fn shared_refs_for_tests(&self) -> usize {
         (self.0.load(Ordering::Acquire) >> 1).saturating_sub(1)
     }
 }

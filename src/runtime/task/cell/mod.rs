@@ -92,6 +92,17 @@ pub(crate) enum Lifecycle {
     Cancelled,
 }
 
+/// What the stage of a cell holds: the future, the output, or neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StageKind {
+    /// From creation until the task ends.
+    Future,
+    /// From the end until the handle takes the output or is dropped.
+    Output,
+    /// Before the output is stored, and after it is gone.
+    Empty,
+}
+
 /// Cancellation was asked for: the task ends when the loop next takes it up.
 const CANCEL_REQUESTED: u8 = 1;
 /// The user's `Task` handle lives; cleared when it drops (the task is
@@ -101,18 +112,19 @@ const HANDLE_ALIVE: u8 = 2;
 const LINKED: u8 = 4;
 
 /// The part of a task that does not depend on its future's type. It starts
-/// the allocation (`#[repr(C)]`), so a pointer to it is a pointer to the
-/// cell.
-#[repr(C)]
+/// the allocation (the cell is `#[repr(C)]`), so a pointer to it is a
+/// pointer to the cell.
 pub(crate) struct Header {
     /// `SCHEDULED` and the shared count: the only field other threads write.
     state: State,
     /// The operations that know the future's type.
     vtable: &'static raw::Vtable,
     /// The owning loop, for wakes from elsewhere (see `runtime::shared`).
-    loop_id: u64,
-    /// The waker of whoever awaits the `Task` handle.
-    join_waker: Cell<Option<Waker>>,
+    loop_id: u32,
+    /// The task that awaits the `Task` handle, when it is a task of this
+    /// loop (the common case: no waker clone, no atomic); another awaiter's
+    /// waker is in the extras.
+    joiner: Cell<Option<RawTask>>,
     /// The registry's links (`list.rs`).
     prev: Cell<Option<NonNull<Header>>>,
     next: Cell<Option<NonNull<Header>>>,
@@ -120,10 +132,13 @@ pub(crate) struct Header {
     /// The id of the task that created this one; 0 for none (ids start at 1).
     parent: u64,
     pub(crate) location: &'static Location<'static>,
-    /// A name and done callbacks, which most tasks have not: one pointer.
+    /// A name, done callbacks, an awaiter that is not a task of this loop:
+    /// what most tasks have not, behind one pointer.
     extras: Cell<Option<Box<Extras>>>,
     /// Local references (see the module docs).
     local: Cell<u32>,
+    /// What the cell's stage holds.
+    stage: Cell<StageKind>,
     lifecycle: Cell<Lifecycle>,
     /// [`CANCEL_REQUESTED`], [`HANDLE_ALIVE`], [`LINKED`].
     flags: Cell<u8>,
@@ -138,6 +153,7 @@ pub(crate) type DoneCallback = Box<dyn FnOnce() + 'static>;
 struct Extras {
     name: Option<Box<str>>,
     callbacks: Vec<DoneCallback>,
+    join_waker: Option<Waker>,
 }
 
 impl Header {
@@ -236,6 +252,12 @@ impl RawTask {
         unsafe { self.ptr.as_ref() }
     }
 
+    /// The task of `waker`, if it is a task waker of the loop running here;
+    /// else the waker back.
+    pub(crate) fn from_waker(waker: Waker) -> Result<RawTask, Waker> {
+        waker::into_task(waker)
+    }
+
     /// The address of the task, which its wakers also carry (for the sleep
     /// deadlines of the dumps).
     pub(crate) fn addr(&self) -> *const () {
@@ -297,9 +319,24 @@ impl RawTask {
         waker::wake_task(self.ptr);
     }
 
-    /// Takes the awaiter's waker, to wake it.
-    pub(crate) fn take_join_waker(&self) -> Option<Waker> {
-        self.header().join_waker.take()
+    /// Wakes whoever awaits the task's handle.
+    pub(crate) fn wake_awaiter(&self) {
+        let header = self.header();
+        if let Some(joiner) = header.joiner.take() {
+            joiner.wake();
+        }
+        let extras = header.extras.take();
+        let waker = match extras {
+            Some(mut extras) => {
+                let waker = extras.join_waker.take();
+                header.extras.set(Some(extras));
+                waker
+            }
+            None => None,
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
     }
 
     /// Takes the done callbacks, to schedule them.
@@ -321,14 +358,20 @@ impl RawTask {
         self.header().with_extras(|extras| extras.callbacks.push(callback));
     }
 
-    /// Registers `waker` as the awaiter's, if the task has not ended.
-    pub(crate) fn set_join_waker(&self, waker: &Waker) {
+    /// Registers `waker` as the awaiter's.
+    pub(crate) fn set_awaiter(&self, waker: &Waker) {
         let header = self.header();
-        let waker = match header.join_waker.take() {
-            Some(old) if old.will_wake(waker) => old,
-            _ => waker.clone(),
-        };
-        header.join_waker.set(Some(waker));
+        if let Some(joiner) = waker::task_of(waker) {
+            let old = header.joiner.replace(Some(joiner));
+            drop(old);
+            return;
+        }
+        let old = header.joiner.take();
+        drop(old);
+        header.with_extras(|extras| match &extras.join_waker {
+            Some(old) if old.will_wake(waker) => {}
+            _ => extras.join_waker = Some(waker.clone()),
+        });
     }
 
     /// The `Task` handle is gone: the task is detached. If it had already
@@ -421,7 +464,7 @@ unsafe impl Send for Notified {}
 
 impl Notified {
     /// The loop this task belongs to.
-    pub(crate) fn loop_id(&self) -> u64 {
+    pub(crate) fn loop_id(&self) -> u32 {
         // SAFETY: a `Notified` holds a shared reference; `loop_id` is
         // immutable, so reading it from any thread is fine.
         unsafe { self.ptr.as_ref() }.loop_id
@@ -444,6 +487,12 @@ impl Notified {
         let last = header.state.unref_shared();
         debug_assert!(!last, "the loop's side holds a shared reference");
         Ok(task)
+    }
+}
+
+impl fmt::Debug for Notified {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Notified").field("loop", &self.loop_id()).finish_non_exhaustive()
     }
 }
 
@@ -484,17 +533,20 @@ pub(crate) mod here {
     use std::cell::Cell;
 
     thread_local! {
-        static LOOP_HERE: Cell<u64> = const { Cell::new(0) };
+        static LOOP_HERE: Cell<u32> = const { Cell::new(0) };
     }
 
     /// The id of the loop running on this thread; 0 for none.
-    pub(crate) fn get() -> u64 {
+    pub(crate) fn get() -> u32 {
         LOOP_HERE.try_with(Cell::get).unwrap_or(0)
     }
 
     /// Records that the loop `id` runs here (0: none); returns the previous
     /// value, to put back.
-    pub(crate) fn set(id: u64) -> u64 {
+    pub(crate) fn set(id: u32) -> u32 {
         LOOP_HERE.try_with(|here| here.replace(id)).unwrap_or(0)
     }
 }
+
+#[cfg(test)]
+mod tests;

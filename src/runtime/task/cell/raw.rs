@@ -5,13 +5,15 @@
 use std::cell::{Cell, UnsafeCell};
 use std::future::Future;
 use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{Context, Poll};
 
 use super::{
-    waker, Header, Lifecycle, Notified, RawTask, Report, Step, TaskRef, CANCEL_REQUESTED, HANDLE_ALIVE,
+    waker, Header, Lifecycle, Notified, RawTask, Report, StageKind, Step, TaskRef, CANCEL_REQUESTED,
+    HANDLE_ALIVE,
 };
 use crate::error::TaskError;
 use crate::runtime::task::info::TaskId;
@@ -42,10 +44,11 @@ pub(super) struct Vtable {
     pub(super) push_remote: fn(Notified),
 }
 
-enum Stage<F: Future> {
-    Running(F),
-    Finished(Result<F::Output, TaskError>),
-    Consumed,
+/// The future, later the output: one place for both (they are never alive
+/// together), with [`Header::stage`] telling which, if either, it holds.
+union Stage<F: Future> {
+    future: ManuallyDrop<F>,
+    output: ManuallyDrop<Result<F::Output, TaskError>>,
 }
 
 #[repr(C)]
@@ -76,17 +79,61 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
         unsafe { ptr.cast::<TaskCell<F, S>>().as_ref() }
     }
 
-    /// The stage, mutably.
+    /// The future, pinned where it lives.
     ///
     /// # Safety
     ///
-    /// Only on the loop's thread, and no other reference to the stage may be
-    /// alive: the stage is touched only inside the vtable's functions, which
-    /// never call each other and never run while one of them runs.
+    /// On the loop's thread, with the stage holding the future, and no other
+    /// reference to the stage alive: the stage is touched only inside the
+    /// vtable's functions, which never run inside one another (the handle's
+    /// methods check the lifecycle first).
     #[allow(clippy::mut_from_ref)]
-    unsafe fn stage(&self) -> &mut Stage<F> {
-        // SAFETY: see above.
-        unsafe { &mut *self.stage.get() }
+    unsafe fn future(&self) -> Pin<&mut F> {
+        debug_assert_eq!(self.header.stage.get(), StageKind::Future);
+        // SAFETY: see above; the future lives in the allocation, which never
+        // moves, and is only dropped in place, so it stays pinned.
+        unsafe { Pin::new_unchecked(&mut *(*self.stage.get()).future) }
+    }
+
+    /// Drops the future in place; the stage is empty after, even if its
+    /// destructor panics.
+    ///
+    /// # Safety
+    ///
+    /// As for [`future`](Self::future).
+    unsafe fn drop_future(&self) {
+        debug_assert_eq!(self.header.stage.get(), StageKind::Future);
+        self.header.stage.set(StageKind::Empty);
+        // SAFETY: the stage held the future (now marked gone, so it is
+        // dropped once); it is dropped where it lives.
+        unsafe { ManuallyDrop::drop(&mut (*self.stage.get()).future) }
+    }
+
+    /// Puts the output in the empty stage.
+    ///
+    /// # Safety
+    ///
+    /// On the loop's thread, with the stage empty.
+    unsafe fn put_output(&self, result: Result<F::Output, TaskError>) {
+        debug_assert_eq!(self.header.stage.get(), StageKind::Empty);
+        // SAFETY: the stage is empty: writing overwrites nothing alive.
+        unsafe { (*self.stage.get()).output = ManuallyDrop::new(result) };
+        self.header.stage.set(StageKind::Output);
+    }
+
+    /// Takes the output out, if the stage holds it.
+    ///
+    /// # Safety
+    ///
+    /// On the loop's thread.
+    unsafe fn take_stage_output(&self) -> Option<Result<F::Output, TaskError>> {
+        if self.header.stage.get() != StageKind::Output {
+            return None;
+        }
+        self.header.stage.set(StageKind::Empty);
+        // SAFETY: the stage held the output, now marked gone, so it is moved
+        // out once.
+        Some(unsafe { ManuallyDrop::take(&mut (*self.stage.get()).output) })
     }
 }
 
@@ -94,7 +141,7 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
 /// must put it on the ready queue): one allocation.
 pub(crate) fn spawn<F: Future + 'static, S: Schedule>(
     future: F,
-    loop_id: u64,
+    loop_id: u32,
     id: TaskId,
     parent: Option<TaskId>,
     location: &'static Location<'static>,
@@ -104,7 +151,7 @@ pub(crate) fn spawn<F: Future + 'static, S: Schedule>(
             state: State::new_scheduled(),
             vtable: &TaskCell::<F, S>::VTABLE,
             loop_id,
-            join_waker: Cell::new(None),
+            joiner: Cell::new(None),
             prev: Cell::new(None),
             next: Cell::new(None),
             id,
@@ -112,11 +159,12 @@ pub(crate) fn spawn<F: Future + 'static, S: Schedule>(
             location,
             extras: Cell::new(None),
             local: Cell::new(1),
+            stage: Cell::new(StageKind::Future),
             lifecycle: Cell::new(Lifecycle::Idle),
             flags: Cell::new(HANDLE_ALIVE),
             waiting_on: Cell::new(None),
         },
-        stage: UnsafeCell::new(Stage::Running(future)),
+        stage: UnsafeCell::new(Stage { future: ManuallyDrop::new(future) }),
         _schedule: PhantomData,
     });
     let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
@@ -136,13 +184,17 @@ pub(super) unsafe fn dealloc(ptr: NonNull<Header>) {
 
 unsafe fn dealloc_cell<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: the cell was made by `Box::new` in `spawn` with this type, and
-    // nothing refers to it any more.
+    // nothing refers to it any more. The stage is a union of
+    // `ManuallyDrop`s, so freeing the box drops neither future nor output:
+    // by the module's rule it is empty by now, and were it not, leaking its
+    // content (possibly on a thread it must not be dropped on) is the safe
+    // failure.
     let cell = unsafe { Box::from_raw(ptr.cast::<TaskCell<F, S>>().as_ptr()) };
-    debug_assert!(matches!(
-        // SAFETY: we own the cell now.
-        unsafe { &*cell.stage.get() },
-        Stage::Consumed
-    ));
+    if cell.header.stage.get() != StageKind::Empty {
+        debug_assert!(std::thread::panicking(), "a task freed with its future or output alive");
+        std::mem::forget(cell);
+        return;
+    }
     drop(cell);
 }
 
@@ -157,16 +209,10 @@ unsafe fn step<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>, report: &
     header.lifecycle.set(Lifecycle::Running);
     let waker = waker::borrowed(ptr);
     let poll = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: on the loop's thread, and no other stage reference is
-        // alive (the poll cannot reach this cell's vtable functions: the
-        // handle's methods check `lifecycle`, which says `Running`).
-        let Stage::Running(future) = (unsafe { cell.stage() }) else {
-            unreachable!("an idle task has its future");
-        };
-        // SAFETY: the future lives in the cell's allocation, which never
-        // moves, and is only ever dropped in place: it stays pinned.
-        let future = unsafe { Pin::new_unchecked(future) };
-        future.poll(&mut Context::from_waker(&waker))
+        // SAFETY: on the loop's thread; an idle task holds its future; the
+        // poll cannot reach this cell's other vtable functions (the handle's
+        // methods check `lifecycle`, which says `Running`).
+        unsafe { cell.future() }.poll(&mut Context::from_waker(&waker))
     }));
     match poll {
         Ok(Poll::Pending) => {
@@ -196,8 +242,9 @@ fn finish<F: Future + 'static, S: Schedule>(
     // `Running` keeps the handle's methods off the stage while the future's
     // destructor (user code) runs.
     header.lifecycle.set(Lifecycle::Running);
-    // SAFETY: on the loop's thread; no other stage reference is alive.
-    let dropped = catch_unwind(AssertUnwindSafe(|| *unsafe { cell.stage() } = Stage::Consumed));
+    // SAFETY: on the loop's thread; the task was idle or running, so the
+    // stage holds the future; no other stage reference is alive.
+    let dropped = catch_unwind(AssertUnwindSafe(|| unsafe { cell.drop_future() }));
     if let Err(payload) = dropped {
         report.panic("Exception in task destructor", header, &*payload);
     }
@@ -207,8 +254,8 @@ fn finish<F: Future + 'static, S: Schedule>(
         Err(_) => Lifecycle::Panicked,
     });
     if header.flag(HANDLE_ALIVE) {
-        // SAFETY: as above.
-        *unsafe { cell.stage() } = Stage::Finished(result);
+        // SAFETY: on the loop's thread; the stage is empty now.
+        unsafe { cell.put_output(result) };
         return;
     }
     match result {
@@ -229,11 +276,9 @@ unsafe fn take_output<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>, ou
     let cell = unsafe { TaskCell::<F, S>::from_header(ptr) };
     // SAFETY: on the loop's thread (the handle is `!Send`), outside any
     // other vtable function.
-    let stage = unsafe { cell.stage() };
-    if let Stage::Finished(_) = stage {
-        let Stage::Finished(result) = std::mem::replace(stage, Stage::Consumed) else { unreachable!() };
+    if let Some(result) = unsafe { cell.take_stage_output() } {
         // SAFETY: the caller passes a valid `*mut Option<Result<F::Output,
-        // TaskError>>` (`RawTask::take_output` with the output's type).
+        // TaskError>>` (`TaskRef::take_output`, of the output's type).
         unsafe { *out.cast::<Option<Result<F::Output, TaskError>>>() = Some(result) };
     }
 }
@@ -242,13 +287,9 @@ unsafe fn drop_output<F: Future + 'static, S: Schedule>(ptr: NonNull<Header>, re
     // SAFETY: the vtable of this type calls this only for this type.
     let cell = unsafe { TaskCell::<F, S>::from_header(ptr) };
     // SAFETY: on the loop's thread, outside any other vtable function.
-    let stage = unsafe { cell.stage() };
-    if !matches!(stage, Stage::Finished(_)) {
-        return;
-    }
-    match std::mem::replace(stage, Stage::Consumed) {
-        Stage::Finished(Ok(value)) => drop_reporting(value, &cell.header, report),
-        Stage::Finished(Err(err)) => report.unretrieved(&cell.header, &err),
-        Stage::Running(_) | Stage::Consumed => unreachable!(),
+    match unsafe { cell.take_stage_output() } {
+        Some(Ok(value)) => drop_reporting(value, &cell.header, report),
+        Some(Err(err)) => report.unretrieved(&cell.header, &err),
+        None => {}
     }
 }

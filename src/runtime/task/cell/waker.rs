@@ -28,6 +28,37 @@ pub(super) fn wake_task(ptr: NonNull<Header>) {
     unsafe { wake_by_ref(ptr.as_ptr().cast()) }
 }
 
+/// The task `waker` wakes, if it is a task waker of the loop running here.
+pub(super) fn task_of(waker: &Waker) -> Option<RawTask> {
+    if !std::ptr::eq(waker.vtable(), &VTABLE) {
+        return None;
+    }
+    // SAFETY: a waker of this vtable points at a live task.
+    let header = unsafe { header(waker.data()) };
+    if here::get() != header.loop_id {
+        return None;
+    }
+    // SAFETY: the task is alive (the waker's reference) and its loop runs
+    // on this thread.
+    Some(unsafe { RawTask::from_ptr(ptr(waker.data())) })
+}
+
+/// See [`RawTask::from_waker`].
+pub(super) fn into_task(waker: Waker) -> Result<RawTask, Waker> {
+    if !std::ptr::eq(waker.vtable(), &VTABLE) {
+        return Err(waker);
+    }
+    // SAFETY: a waker of this vtable points at a live task (it holds a
+    // reference to it).
+    let header = unsafe { header(waker.data()) };
+    if here::get() != header.loop_id {
+        return Err(waker);
+    }
+    // SAFETY: the task is alive (the waker's reference), and its loop runs
+    // on this thread; the waker's reference goes when it drops below.
+    Ok(unsafe { RawTask::from_ptr(ptr(waker.data())) })
+}
+
 /// The header a waker's data points at.
 ///
 /// # Safety
