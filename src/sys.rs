@@ -64,6 +64,35 @@ pub(crate) fn timerfd_clear(fd: BorrowedFd<'_>) {
     let _ = syscall!(read(fd.as_raw_fd(), (&mut count as *mut u64).cast(), 8));
 }
 
+// ----- clocks -----
+
+/// `CLOCK_MONOTONIC`, the clock of std's `Instant`, in nanoseconds since
+/// boot.
+pub(crate) fn monotonic_nanos() -> io::Result<u64> {
+    clock_nanos(libc::CLOCK_MONOTONIC)
+}
+
+/// `CLOCK_MONOTONIC_COARSE`, in nanoseconds since boot: the monotonic clock
+/// as of the last tick; a plain read of the vDSO's data page.
+pub(crate) fn monotonic_coarse_nanos() -> io::Result<u64> {
+    clock_nanos(libc::CLOCK_MONOTONIC_COARSE)
+}
+
+/// How far `CLOCK_MONOTONIC_COARSE` may lag, in nanoseconds: one tick.
+pub(crate) fn monotonic_coarse_resolution_nanos() -> io::Result<u64> {
+    let mut res = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `res` is a valid, writable timespec for the call.
+    syscall!(clock_getres(libc::CLOCK_MONOTONIC_COARSE, &mut res))?;
+    Ok(res.tv_sec as u64 * 1_000_000_000 + res.tv_nsec as u64)
+}
+
+fn clock_nanos(id: libc::clockid_t) -> io::Result<u64> {
+    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `now` is a valid, writable timespec for the call.
+    syscall!(clock_gettime(id, &mut now))?;
+    Ok(now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64)
+}
+
 // ----- sockets -----
 
 /// Listens again on a listening socket with `backlog`: Linux lets a

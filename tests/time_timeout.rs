@@ -26,20 +26,63 @@ fn wait_for_drops_the_future_before_returning_the_error() {
     assert_eq!(log.take(), expected_log("waitfor_order"));
 }
 
+/// `tests/asyncio/timeout_edges.py`: the edges of a deadline, as CPython
+/// 3.11 has them.
 #[test]
-fn a_result_ready_at_the_deadline_wins() {
-    corio::run(async {
+fn timeouts_at_their_edges_follow_asyncio() {
+    let log = Log::new();
+    let l = log.clone();
+    corio::run(async move {
+        // The body's own timer is due with the deadline: the deadline wins.
         let when = corio::time() + Duration::from_millis(5);
-        // The inner timer and the deadline fire in the same turn.
-        assert_eq!(
-            corio::timeout_at(when, async {
-                corio::sleep_until(when).await;
-                "made it"
-            })
-            .await,
-            Ok("made it")
-        );
-        // Already finished on the first poll, with a deadline in the past.
+        match corio::timeout_at(when, corio::sleep_until(when)).await {
+            Ok(()) => l.push("tie: body"),
+            Err(_) => l.push("tie: timeout"),
+        }
+        // Nested, due at the same instant: the outer reports, and nothing
+        // after the inner scope runs.
+        let outer_when = corio::time() + Duration::from_millis(10);
+        let nested = corio::timeout_at(outer_when, {
+            let l = l.clone();
+            async move {
+                let inner = async {
+                    let _exit = Finally(l.clone(), "nested: inner exit");
+                    corio::sleep(Duration::from_secs(3600)).await;
+                };
+                let _ = corio::timeout_at(outer_when, inner).await;
+                l.push("nested: after inner");
+            }
+        });
+        if nested.await.is_err() {
+            l.push("nested: outer timeout");
+        }
+        // A zero timeout: expires at the body's first suspension...
+        match corio::timeout(Duration::ZERO, corio::yield_now()).await {
+            Ok(()) => l.push("zero: body"),
+            Err(_) => l.push("zero: timeout"),
+        }
+        // ...and a body that does not suspend wins.
+        match corio::timeout(Duration::ZERO, async {}).await {
+            Ok(()) => l.push("zero: no suspension"),
+            Err(_) => l.push("zero: timeout without suspension"),
+        }
+        if corio::wait_for(Duration::ZERO, corio::sleep(Duration::from_secs(3600))).await.is_err() {
+            l.push("wait_for zero: timeout");
+        }
+    });
+    let mut seen = log.take();
+    // `Finally` logs "<name>-finally"; the twin logs the name alone.
+    for event in &mut seen {
+        if let Some(name) = event.strip_suffix("-finally") {
+            *event = name.to_owned();
+        }
+    }
+    assert_eq!(seen, expected_log("timeout_edges"));
+}
+
+#[test]
+fn a_body_finished_at_the_first_poll_wins_over_a_past_deadline() {
+    corio::run(async {
         assert_eq!(corio::timeout_at(corio::time() - Duration::from_millis(1), async { 1 }).await, Ok(1));
     });
 }

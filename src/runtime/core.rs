@@ -119,7 +119,7 @@ impl Core {
         let clock = Clock::new(config.virtual_time);
         Ok(Core {
             shared: Shared::new(waker),
-            timers: RefCell::new(Timers::new(clock.now())),
+            timers: RefCell::new(Timers::new(clock.epoch())),
             clock,
             ready: RefCell::new(VecDeque::new()),
             other_wakes: RefCell::new(VecDeque::new()),
@@ -211,6 +211,19 @@ impl Core {
         self.timers.borrow_mut().insert(deadline, TimerValue::Wake(waker))
     }
 
+    /// Arms a timer that wakes `waker` at `deadline`, unless the deadline has
+    /// passed (then `None`): what a timeout does when its body suspends.
+    pub(crate) fn add_timer_unless_passed(&self, deadline: Instant, waker: &Waker) -> Option<TimerKey> {
+        // Cloned before the borrow: cloning a foreign waker runs its code.
+        let value = TimerValue::Wake(waker.clone());
+        let mut timers = self.timers.borrow_mut();
+        let nanos = timers.nanos_of(deadline);
+        if self.clock.may_have_passed(nanos) && deadline <= self.clock.now() {
+            return None;
+        }
+        Some(timers.insert_nanos(nanos, value))
+    }
+
     /// Replaces the waker of a pending timer; false if it already fired.
     pub(crate) fn update_timer(&self, key: TimerKey, waker: &Waker) -> bool {
         match self.timers.borrow_mut().get_mut(key) {
@@ -222,6 +235,24 @@ impl Core {
             }
             Some(_) => true,
             None => false,
+        }
+    }
+
+    /// Wakes `waker` on the next turn, as a timer firing now would.
+    pub(crate) fn wake_next_turn(&self, waker: &Waker) {
+        let item = self.wake_item(waker.clone());
+        self.push_ready(item);
+    }
+
+    /// The ready item that wakes `waker`: its task, if it is one of this
+    /// loop's; else a `WakeOther` entry, with the waker kept beside.
+    fn wake_item(&self, waker: Waker) -> ReadyItem {
+        match RawTask::from_waker(waker) {
+            Ok(task) => ReadyItem::WakeTask(task),
+            Err(other) => {
+                self.other_wakes.borrow_mut().push_back(other);
+                ReadyItem::WakeOther
+            }
         }
     }
 
@@ -432,9 +463,12 @@ impl Core {
         self.clock.set_auto_advance(enabled)
     }
 
+    /// Queues the timers that are due; reads the clock only if the earliest
+    /// may be (see `Clock::may_have_passed`).
     #[inline]
     fn fire_due_timers(&self) {
-        if !self.timers.borrow().is_empty() {
+        let next = self.timers.borrow().next_deadline_nanos();
+        if next.is_some_and(|next| self.clock.may_have_passed(next)) {
             self.fire_due_timers_slow();
         }
     }
@@ -443,18 +477,12 @@ impl Core {
         let now = self.clock.now();
         let mut timers = self.timers.borrow_mut();
         let mut ready = self.ready.borrow_mut();
-        while let Some(value) = timers.pop_due(now) {
+        timers.take_due(now, |value| {
             ready.push_back(match value {
                 TimerValue::Callback(callback) => ReadyItem::Callback(callback),
-                TimerValue::Wake(waker) => match RawTask::from_waker(waker) {
-                    Ok(task) => ReadyItem::WakeTask(task),
-                    Err(other) => {
-                        self.other_wakes.borrow_mut().push_back(other);
-                        ReadyItem::WakeOther
-                    }
-                },
-            });
-        }
+                TimerValue::Wake(waker) => self.wake_item(waker),
+            })
+        });
     }
 
     #[inline]

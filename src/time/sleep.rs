@@ -157,8 +157,8 @@ impl Sleep {
     /// Removes the timer, if one is armed on the running loop.
     fn disarm(&mut self) {
         if let State::Armed { loop_id, key } = self.state {
-            context::with_current(|core| {
-                if let Some(core) = core.filter(|core| core.id() == loop_id) {
+            context::with_current_borrowed(|core| {
+                if core.id() == loop_id {
                     core.remove_timer(key);
                 }
             });

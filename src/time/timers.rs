@@ -98,10 +98,6 @@ impl<T: Default> Timers<T> {
         self.heap.len()
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.heap.is_empty()
-    }
-
     fn nanos(&self, deadline: Instant) -> u64 {
         let nanos = deadline.saturating_duration_since(self.epoch).as_nanos();
         u64::try_from(nanos).unwrap_or(NEVER)
@@ -113,6 +109,12 @@ impl<T: Default> Timers<T> {
 
     /// Adds `value`, due at `deadline`.
     pub(crate) fn insert(&mut self, deadline: Instant, value: T) -> TimerKey {
+        let nanos = self.nanos(deadline);
+        self.insert_nanos(nanos, value)
+    }
+
+    /// Adds `value`, due `deadline` nanoseconds after the epoch.
+    pub(crate) fn insert_nanos(&mut self, deadline: u64, value: T) -> TimerKey {
         let seq = self.next_seq;
         self.next_seq = seq.wrapping_add(1);
         let heap_index = u32::try_from(self.heap.len()).expect("fewer than 4 billion timers");
@@ -128,7 +130,7 @@ impl<T: Default> Timers<T> {
                 free
             }
         };
-        self.heap.push(Entry { deadline: self.nanos(deadline), slot, seq });
+        self.heap.push(Entry { deadline, slot, seq });
         self.sift_up(heap_index as usize);
         TimerKey { slot, seq }
     }
@@ -157,15 +159,35 @@ impl<T: Default> Timers<T> {
         Some(value)
     }
 
+    /// `deadline` in the nanoseconds since the epoch that the queue orders
+    /// by; [`NEVER`]'s value for a deadline too far away.
+    pub(crate) fn nanos_of(&self, deadline: Instant) -> u64 {
+        self.nanos(deadline)
+    }
+
+    /// As [`next_deadline`](Timers::next_deadline), in nanoseconds since the
+    /// epoch.
+    pub(crate) fn next_deadline_nanos(&self) -> Option<u64> {
+        self.heap.first().map(|entry| entry.deadline).filter(|&deadline| deadline != NEVER)
+    }
+
     /// The earliest deadline of a timer that can fire.
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
         self.heap.first().filter(|entry| entry.deadline != NEVER).map(|entry| self.instant(entry.deadline))
     }
 
-    /// Removes and returns the earliest timer if it is due at or before `now`.
-    pub(crate) fn pop_due(&mut self, now: Instant) -> Option<T> {
+    /// Takes out every timer due at or before `now`, earliest first, into
+    /// `due` (reading the time once).
+    pub(crate) fn take_due(&mut self, now: Instant, mut due: impl FnMut(T)) {
+        let now = self.nanos(now);
+        while let Some(value) = self.pop_due_nanos(now) {
+            due(value);
+        }
+    }
+
+    fn pop_due_nanos(&mut self, now: u64) -> Option<T> {
         let first = *self.heap.first()?;
-        if first.deadline == NEVER || first.deadline > self.nanos(now) {
+        if first.deadline == NEVER || first.deadline > now {
             return None;
         }
         let value = self.free_slot(first.slot);
@@ -285,7 +307,9 @@ mod tests {
     use super::*;
 
     fn drain_due(timers: &mut Timers<u32>, now: Instant) -> Vec<u32> {
-        std::iter::from_fn(|| timers.pop_due(now)).collect()
+        let mut due = Vec::new();
+        timers.take_due(now, |value| due.push(value));
+        due
     }
 
     #[test]
@@ -307,7 +331,7 @@ mod tests {
         assert_eq!(timers.len(), 1);
         assert_eq!(drain_due(&mut timers, t0 + Duration::from_millis(29)), [] as [u32; 0]);
         assert_eq!(drain_due(&mut timers, t0 + Duration::from_millis(30)), [1]);
-        assert!(timers.is_empty());
+        assert_eq!(timers.len(), 0);
     }
 
     #[test]
@@ -326,8 +350,8 @@ mod tests {
         let t0 = Instant::now();
         let mut timers = Timers::new(t0);
         timers.insert(t0 + Duration::from_nanos(1_500), 1);
-        assert_eq!(timers.pop_due(t0 + Duration::from_nanos(1_499)), None);
-        assert_eq!(timers.pop_due(t0 + Duration::from_nanos(1_500)), Some(1));
+        assert_eq!(drain_due(&mut timers, t0 + Duration::from_nanos(1_499)), [] as [u32; 0]);
+        assert_eq!(drain_due(&mut timers, t0 + Duration::from_nanos(1_500)), [1]);
     }
 
     #[test]
@@ -336,7 +360,7 @@ mod tests {
         let mut timers = Timers::new(t0);
         let never = timers.insert(t0 + Duration::from_secs(1_000 * 365 * 86_400), 1);
         assert_eq!(timers.next_deadline(), None);
-        assert_eq!(timers.pop_due(t0 + Duration::from_secs(600 * 365 * 86_400)), None);
+        assert_eq!(drain_due(&mut timers, t0 + Duration::from_secs(600 * 365 * 86_400)), [] as [u32; 0]);
         assert_eq!(timers.remove(never), Some(1));
     }
 
@@ -348,7 +372,7 @@ mod tests {
         let b = timers.insert(t0, 2);
         assert_eq!(timers.remove(a), Some(1));
         assert_eq!(timers.remove(a), None);
-        assert_eq!(timers.pop_due(t0), Some(2));
+        assert_eq!(drain_due(&mut timers, t0), [2]);
         // `b` fired; a new timer may reuse its slot, but not its key.
         let c = timers.insert(t0, 3);
         assert_eq!(timers.remove(b), None);
@@ -369,7 +393,7 @@ mod tests {
         assert!(timers.slots.capacity() <= 2 * SHRINK_FLOOR, "{} slots kept", timers.slots.capacity());
         assert!(timers.heap.capacity() <= 2 * SHRINK_FLOOR, "{} entries kept", timers.heap.capacity());
         assert_eq!(timers.get_mut(keep), Some(&mut 0));
-        assert_eq!(timers.pop_due(t0 + Duration::from_secs(1)), Some(0));
+        assert_eq!(drain_due(&mut timers, t0 + Duration::from_secs(1)), [0]);
     }
 
     #[test]
