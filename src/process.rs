@@ -415,7 +415,8 @@ fn not_this_way() -> io::Error {
 
 impl ByteSocket for PipeReader {
     fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.0.poll_io(cx, Direction::Read, |mut pipe| pipe.read(buf))
+        let len = buf.len();
+        self.0.poll_stream(cx, Direction::Read, len, |mut pipe| pipe.read(buf))
     }
     fn poll_write(&self, _cx: &mut Context<'_>, _buf: &[u8]) -> Poll<io::Result<usize>> {
         Poll::Ready(Err(not_this_way()))
@@ -437,7 +438,7 @@ impl ByteSocket for PipeWriter {
     }
     fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         match &*self.0.borrow() {
-            Some(io) => io.poll_io(cx, Direction::Write, |mut pipe| pipe.write(buf)),
+            Some(io) => io.poll_stream(cx, Direction::Write, buf.len(), |mut pipe| pipe.write(buf)),
             None => Poll::Ready(Err(io::ErrorKind::BrokenPipe.into())),
         }
     }

@@ -173,3 +173,31 @@ fn binding_outside_a_loop_is_an_error() {
     let err = corio::TcpListener::bind("127.0.0.1:0").unwrap_err();
     assert_eq!(err.to_string(), "no running event loop");
 }
+
+/// A read that comes back short has drained the socket, and corio then
+/// waits for the next edge instead of asking again; but when the end of
+/// stream arrived with the last bytes, no edge follows, and the next read
+/// must still see the end.
+#[test]
+fn a_short_read_just_before_the_end_of_stream_still_sees_the_end() {
+    corio::run(async {
+        let (listener, addr) = listener();
+        let mut client = corio::TcpStream::connect(addr).await.unwrap();
+        let (mut server, _) = listener.accept().await.unwrap();
+        let reader = corio::create_task(async move {
+            let mut buf = [0; 64];
+            // Parked here first: the data and the end arrive as one event.
+            let n = client.read(&mut buf).await.unwrap();
+            let first = buf[..n].to_vec();
+            let end = corio::wait_for(Duration::from_secs(30), client.read(&mut buf)).await;
+            (first, end.map(Result::unwrap))
+        });
+        corio::yield_now().await;
+        server.write_all(b"last words").await.unwrap();
+        // On loopback the FIN is queued behind the data before `drop` returns.
+        drop(server);
+        let (first, end) = reader.await.unwrap();
+        assert_eq!(first, b"last words");
+        assert_eq!(end, Ok(0), "the end of stream, not a hang");
+    });
+}

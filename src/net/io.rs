@@ -46,7 +46,36 @@ impl<S: mio::event::Source> Io<S> {
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
+        op: impl FnMut(&S) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io_then(cx, direction, op, |_| false)
+    }
+
+    /// As [`poll_io`](Io::poll_io), for a read or write of `len` bytes on a
+    /// byte stream (or pipe). One that moved some bytes but fewer than asked
+    /// has drained the kernel's buffer (or filled it), and epoll will report
+    /// the next change as a new edge: so readiness is cleared at once, and
+    /// the next call parks instead of making a syscall that would only say
+    /// `WouldBlock` (tokio does the same). An echo server makes one syscall
+    /// fewer per message.
+    pub(crate) fn poll_stream(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        len: usize,
+        op: impl FnMut(&S) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io_then(cx, direction, op, |result| matches!(result, Ok(n) if *n > 0 && *n < len))
+    }
+
+    /// Runs `op` as `poll_io` says; clears the readiness it used if
+    /// `exhausted` says its result shows the direction is no longer ready.
+    fn poll_io_then<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
         mut op: impl FnMut(&S) -> io::Result<R>,
+        exhausted: impl Fn(&io::Result<R>) -> bool,
     ) -> Poll<io::Result<R>> {
         let Some(core) = self.core.upgrade().filter(|core| !core.is_closed()) else {
             return Poll::Ready(Err(loop_closed()));
@@ -64,7 +93,12 @@ impl<S: mio::event::Source> Io<S> {
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
                     core.reactor().borrow_mut().clear_ready(self.key, direction, seen);
                 }
-                result => return Poll::Ready(result),
+                result => {
+                    if exhausted(&result) {
+                        core.reactor().borrow_mut().clear_ready(self.key, direction, seen);
+                    }
+                    return Poll::Ready(result);
+                }
             }
         }
     }
@@ -76,11 +110,12 @@ where
     for<'a> &'a S: std::io::Read + std::io::Write,
 {
     pub(crate) fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.poll_io(cx, Direction::Read, |mut source| source.read(buf))
+        let len = buf.len();
+        self.poll_stream(cx, Direction::Read, len, |mut source| source.read(buf))
     }
 
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.poll_io(cx, Direction::Write, |mut source| source.write(buf))
+        self.poll_stream(cx, Direction::Write, buf.len(), |mut source| source.write(buf))
     }
 
     pub(crate) async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {

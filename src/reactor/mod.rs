@@ -16,7 +16,7 @@ use mio::{Events, Interest, Poll, Token};
 
 use std::task::{Context, Poll as TaskPoll, Waker};
 
-use self::sources::{Direction, ReadyAt, SourceKey, Sources};
+use self::sources::{Direction, Readiness, ReadyAt, SourceKey, Sources};
 use self::timerfd::TimerFd;
 
 const WAKER: Token = Token(usize::MAX);
@@ -95,9 +95,13 @@ impl Reactor {
                     // Errors and hang-ups wake both directions: the next
                     // syscall reports them.
                     let failed = event.is_error();
-                    let readable = event.is_readable() || event.is_read_closed() || failed;
-                    let writable = event.is_writable() || event.is_write_closed() || failed;
-                    self.sources.dispatch(token, readable, writable, wakers);
+                    let readiness = Readiness {
+                        readable: event.is_readable(),
+                        read_closed: event.is_read_closed() || failed,
+                        writable: event.is_writable(),
+                        write_closed: event.is_write_closed() || failed,
+                    };
+                    self.sources.dispatch(token, readiness, wakers);
                 }
             }
         }

@@ -49,6 +49,17 @@ impl SourceKey {
     }
 }
 
+/// What one epoll event says of a source.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Readiness {
+    pub(crate) readable: bool,
+    /// The peer will send no more (end of stream), or the socket failed.
+    pub(crate) read_closed: bool,
+    pub(crate) writable: bool,
+    /// Writing can no longer succeed (the peer is gone), or the socket failed.
+    pub(crate) write_closed: bool,
+}
+
 /// Readiness seen at a given tick; pass it back to [`Sources::clear`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ReadyAt {
@@ -58,6 +69,10 @@ pub(crate) struct ReadyAt {
 #[derive(Debug, Default)]
 struct DirectionState {
     ready: bool,
+    /// The peer closed this direction (or the socket failed): it stays ready
+    /// for good, so that a read that was short because end of stream
+    /// follows still gets to read that end.
+    closed: bool,
     /// Also set by errors and hang-ups, which wake both directions.
     waker: Option<Waker>,
 }
@@ -92,7 +107,7 @@ impl Sources {
     pub(crate) fn insert(&mut self) -> SourceKey {
         let generation = self.next_generation;
         self.next_generation = self.next_generation.wrapping_add(1);
-        let ready = || DirectionState { ready: true, waker: None };
+        let ready = || DirectionState { ready: true, closed: false, waker: None };
         let index = self.slots.insert(Slot { generation, tick: 0, read: ready(), write: ready() });
         assert!(index <= 0xffff_ffff, "more than 4 billion sources");
         SourceKey { index, generation }
@@ -136,27 +151,34 @@ impl Sources {
         Poll::Pending
     }
 
-    /// Marks the direction not ready after a `WouldBlock`, unless an event
-    /// arrived since `seen`.
+    /// Marks the direction not ready (after a `WouldBlock`, or an operation
+    /// that showed the kernel's buffer drained), unless an event arrived
+    /// since `seen` or the direction is closed.
     pub(crate) fn clear(&mut self, key: SourceKey, direction: Direction, seen: ReadyAt) {
         if let Some(slot) = self.slots.get_mut(key.index).filter(|slot| slot.generation == key.generation) {
             if slot.tick == seen.tick {
-                slot.direction(direction).ready = false;
+                let state = slot.direction(direction);
+                state.ready = state.closed;
             }
         }
     }
 
     /// Records an event from epoll and collects the wakers it releases.
-    pub(crate) fn dispatch(&mut self, token: Token, readable: bool, writable: bool, wakers: &mut Vec<Waker>) {
+    pub(crate) fn dispatch(&mut self, token: Token, event: Readiness, wakers: &mut Vec<Waker>) {
         let key = SourceKey::from_token(token);
         let Some(slot) = self.slots.get_mut(key.index).filter(|slot| slot.generation == key.generation)
         else {
             return; // a source gone since; its slot may hold another now
         };
         slot.tick += 1;
-        for (direction, on) in [(Direction::Read, readable), (Direction::Write, writable)] {
-            if on {
-                let state = slot.direction(direction);
+        let directions = [
+            (Direction::Read, event.readable, event.read_closed),
+            (Direction::Write, event.writable, event.write_closed),
+        ];
+        for (direction, ready, closed) in directions {
+            let state = slot.direction(direction);
+            state.closed |= closed;
+            if ready || closed {
                 state.ready = true;
                 wakers.extend(state.waker.take());
             }
@@ -194,7 +216,7 @@ mod tests {
         assert!(sources.poll_ready(key, Direction::Read, &mut cx).is_pending());
         assert!(sources.poll_ready(key, Direction::Write, &mut cx).is_ready(), "directions are apart");
         let mut wakers = Vec::new();
-        sources.dispatch(key.token(), true, false, &mut wakers);
+        sources.dispatch(key.token(), Readiness { readable: true, ..Readiness::default() }, &mut wakers);
         wakers.into_iter().for_each(Waker::wake);
         assert_eq!(count.0.load(Ordering::SeqCst), 1);
         assert!(sources.poll_ready(key, Direction::Read, &mut cx).is_ready());
@@ -208,7 +230,22 @@ mod tests {
         let mut cx = Context::from_waker(&waker);
         let Poll::Ready(seen) = sources.poll_ready(key, Direction::Read, &mut cx) else { panic!() };
         // An event arrives between the syscall's WouldBlock and the clear.
-        sources.dispatch(key.token(), true, false, &mut Vec::new());
+        sources.dispatch(key.token(), Readiness { readable: true, ..Readiness::default() }, &mut Vec::new());
+        sources.clear(key, Direction::Read, seen);
+        assert!(sources.poll_ready(key, Direction::Read, &mut cx).is_ready());
+    }
+
+    #[test]
+    fn a_closed_direction_stays_ready_after_a_clear() {
+        let mut sources = Sources::default();
+        let key = sources.insert();
+        let (_, waker) = context();
+        let mut cx = Context::from_waker(&waker);
+        // The last data and the end of stream came in one event.
+        let event = Readiness { readable: true, read_closed: true, ..Readiness::default() };
+        sources.dispatch(key.token(), event, &mut Vec::new());
+        let Poll::Ready(seen) = sources.poll_ready(key, Direction::Read, &mut cx) else { panic!() };
+        // A short read drained the data; the end of stream is still to read.
         sources.clear(key, Direction::Read, seen);
         assert!(sources.poll_ready(key, Direction::Read, &mut cx).is_ready());
     }
@@ -226,7 +263,11 @@ mod tests {
         sources.clear(new, Direction::Read, seen);
         assert!(sources.poll_ready(new, Direction::Read, &mut cx).is_pending());
         let mut wakers = Vec::new();
-        sources.dispatch(old.token(), true, true, &mut wakers);
+        sources.dispatch(
+            old.token(),
+            Readiness { readable: true, writable: true, ..Readiness::default() },
+            &mut wakers,
+        );
         assert!(wakers.is_empty(), "the old source's event must not wake the new one");
         assert!(sources.poll_ready(new, Direction::Read, &mut cx).is_pending());
     }
