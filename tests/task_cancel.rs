@@ -4,9 +4,10 @@
 mod support;
 
 use std::future::pending;
+use std::rc::Rc;
 use std::time::Duration;
 
-use support::{DropCounter, Log};
+use support::{expected_log, DropCounter, Finally, Log};
 
 #[test]
 fn a_task_cancelled_before_its_first_poll_never_runs() {
@@ -119,25 +120,83 @@ fn a_value_returned_in_the_step_that_was_cancelled_is_discarded() {
     });
 }
 
+/// `tests/asyncio/cancel_awaited.py`: cancelling the awaiter cancels the
+/// task it awaits — a cancelled awaiter, a `wait_for` that timed out, a
+/// cancelled `gather`; `shield` opts out, and `wait` never cancels. The
+/// awaited task's `finally` runs before the awaiter's code goes on.
 #[test]
-fn cancelling_an_awaiter_detaches_the_task_it_awaited() {
-    corio::run(async {
-        let (inner_done, resolver) = corio::promise();
-        let inner = corio::create_task_named("inner", async move {
-            corio::sleep(Duration::from_millis(1)).await;
-            resolver.resolve(());
-            "inner done"
-        });
-        // The outer task's future is the inner task's handle.
-        let outer = corio::create_task_named("outer", inner);
+fn cancelling_the_awaiter_cancels_the_awaited_task() {
+    let log = Log::new();
+    let l = log.clone();
+    corio::run(async move {
+        let inner = |name: &'static str| {
+            let l = l.clone();
+            corio::create_task(async move {
+                let _finally = Finally(l, name);
+                corio::sleep(Duration::from_secs(3600)).await;
+            })
+        };
+        let alive = |id: corio::TaskId| corio::all_tasks().iter().any(|task| task.id() == id);
+
+        let awaited = inner("awaited");
+        let awaited_id = awaited.id();
+        let outer = corio::create_task(async move { awaited.await });
         corio::yield_now().await;
-        assert!(outer.cancel());
-        assert!(outer.await.unwrap_err().is_cancelled());
-        // The outer future, and the `inner` handle in it, were dropped: the
-        // inner task is detached, not cancelled, and runs on.
-        let names: Vec<String> = corio::all_tasks().iter().map(|t| t.name().to_owned()).collect();
-        assert_eq!(names, ["Task-1", "inner"]);
-        inner_done.await.unwrap();
-        assert_eq!(corio::all_tasks().len(), 1, "inner finished on its own");
+        outer.cancel();
+        if outer.await.unwrap_err().is_cancelled() {
+            l.push("awaiter cancelled");
+        }
+        l.push(format!("awaited cancelled: {}", if alive(awaited_id) { "False" } else { "True" }));
+
+        let timed = inner("timed");
+        let timed_id = timed.id();
+        if corio::wait_for(Duration::from_millis(10), timed).await.is_err() {
+            l.push("wait_for timeout");
+        }
+        l.push(format!("timed cancelled: {}", if alive(timed_id) { "False" } else { "True" }));
+
+        let (a, b) = (inner("a"), inner("b"));
+        let ids = [a.id(), b.id()];
+        let gatherer = corio::create_task(async move { corio::gather([a, b]).await });
+        corio::yield_now().await;
+        gatherer.cancel();
+        if gatherer.await.unwrap_err().is_cancelled() {
+            l.push("gather cancelled");
+        }
+        let gone = |id| if alive(id) { "False" } else { "True" };
+        l.push(format!("children cancelled: {} {}", gone(ids[0]), gone(ids[1])));
+
+        // The shielded task stops when told to (the twin cancels it; a
+        // shield leaves no handle here to cancel with).
+        let stop = Rc::new(corio::Event::new());
+        let shielded = corio::shield({
+            let (l, stop) = (l.clone(), stop.clone());
+            async move {
+                let _finally = Finally(l, "shielded");
+                stop.wait().await;
+            }
+        });
+        let shielded_id = shielded.task().id();
+        if corio::wait_for(Duration::from_millis(10), shielded).await.is_err() {
+            l.push("shield timeout");
+        }
+        l.push(format!("shielded done: {}", if alive(shielded_id) { "False" } else { "True" }));
+        stop.set();
+        corio::yield_now().await;
+
+        let waited = inner("waited");
+        let timeout = Some(Duration::from_millis(10));
+        let (_, pending) = corio::wait([waited], corio::ReturnWhen::AllCompleted, timeout).await;
+        let python = |yes: bool| if yes { "True" } else { "False" };
+        l.push(format!("wait: pending {}, done {}", python(pending.len() == 1), python(pending[0].done())));
+        pending[0].cancel();
+        corio::yield_now().await;
     });
+    let mut seen = log.take();
+    for event in &mut seen {
+        if let Some(name) = event.strip_suffix("-finally") {
+            *event = format!("{name} finally");
+        }
+    }
+    assert_eq!(seen, expected_log("cancel_awaited"));
 }

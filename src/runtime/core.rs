@@ -303,6 +303,17 @@ impl Core {
         }
     }
 
+    /// Ends the idle task `task` as cancelled now: its future is dropped
+    /// here, before this returns. False if it was not idle (running, or
+    /// ended), and nothing was done.
+    pub(crate) fn cancel_now(&self, task: &RawTask) -> bool {
+        if !task.abort(&self.exceptions) {
+            return false;
+        }
+        self.task_ended(task);
+        true
+    }
+
     /// What the loop does once a task ended (its output is already with its
     /// handle): it leaves the registry, its awaiter is woken, and its done
     /// callbacks are scheduled.

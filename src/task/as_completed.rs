@@ -35,7 +35,13 @@ use super::gather::Children;
 ///
 /// # Cancel safety
 ///
-/// Dropping the stream drops every unfinished future.
+/// Dropping the stream drops every unfinished future; a [`Task`] among them
+/// that was being awaited is cancelled. asyncio's `as_completed` leaves its
+/// awaitables running instead, because it wraps each in a task; to keep
+/// tasks running past an abandoned stream, lend them:
+/// `as_completed(tasks.iter_mut())`.
+///
+/// [`Task`]: crate::Task
 pub fn as_completed<F: Future>(futures: impl IntoIterator<Item = F>) -> AsCompleted<F> {
     AsCompleted { children: Children::new(futures) }
 }

@@ -14,9 +14,29 @@ use crate::runtime::task::info::{TaskId, TaskInfo, WaitingOn};
 /// A handle to a task made by [`create_task`](crate::create_task).
 ///
 /// Awaiting it gives the task's output, or a [`TaskError`] if the task was
-/// cancelled or panicked. Dropping it **detaches** the task, which runs on
-/// (as in asyncio, unlike smol). A panic in a detached task is reported to
-/// the loop's exception handler ("Task exception was never retrieved").
+/// cancelled or panicked.
+///
+/// Dropping a handle that was never awaited **detaches** the task, which
+/// runs on (as in asyncio, unlike smol). Dropping a handle **while it is
+/// awaited** — after it was polled and before the task ended — **cancels**
+/// the task: in asyncio, cancelling the awaiter cancels the task it awaits,
+/// so a [`wait_for`](crate::wait_for) that times out, or a dropped
+/// [`gather`](fn@crate::gather) of tasks, cancels them. To await a task
+/// without that, await it through [`shield`](crate::shield). A panic in a
+/// detached task is reported to the loop's exception handler ("Task
+/// exception was never retrieved").
+///
+/// ```
+/// use std::time::Duration;
+///
+/// corio::run(async {
+///     let slow = corio::create_task(corio::sleep(Duration::from_secs(3600)));
+///     let id = slow.id();
+///     assert!(corio::wait_for(Duration::from_millis(1), slow).await.is_err());
+///     // The timeout dropped the awaited handle: the task was cancelled.
+///     assert!(corio::all_tasks().iter().all(|task| task.id() != id));
+/// });
+/// ```
 ///
 /// `Task` is `!Send`: it belongs to its loop's thread.
 ///
@@ -41,15 +61,31 @@ pub struct Task<T: 'static> {
     /// False for the temporary handles lent to done callbacks: dropping
     /// those does not detach the task.
     owner: bool,
+    /// Polled and found pending: dropping the handle now cancels the task.
+    awaited: bool,
 }
 
 impl<T: 'static> Task<T> {
     pub(crate) fn new(task: TaskRef<T>) -> Task<T> {
-        Task { task, owner: true }
+        Task { task, owner: true, awaited: false }
     }
 
     fn for_callback(task: TaskRef<T>) -> Task<T> {
-        Task { task, owner: false }
+        Task { task, owner: false, awaited: false }
+    }
+
+    /// Polls for the output without counting as an awaiter: what `shield`
+    /// does, so that dropping it leaves the task running.
+    pub(crate) fn poll_shielded(&self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
+        if let Some(result) = self.take_output() {
+            return Poll::Ready(result);
+        }
+        if self.done() {
+            panic!("`Task` polled after its result was taken");
+        }
+        self.task.raw().set_awaiter(cx.waker());
+        context::note_waiting(WaitingOn::Task);
+        Poll::Pending
     }
 
     fn take_output(&self) -> Option<Result<T, TaskError>> {
@@ -186,22 +222,33 @@ impl<T: 'static> Future for Task<T> {
     ///
     /// Panics if polled again after it returned `Ready`, or after
     /// [`try_result`](Task::try_result) took the result.
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if let Some(result) = self.take_output() {
-            return Poll::Ready(result);
-        }
-        if self.done() {
-            panic!("`Task` polled after its result was taken");
-        }
-        self.task.raw().set_awaiter(cx.waker());
-        context::note_waiting(WaitingOn::Task);
-        Poll::Pending
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let poll = self.poll_shielded(cx);
+        self.awaited = poll.is_pending();
+        poll
     }
 }
 
 impl<T: 'static> Drop for Task<T> {
+    /// Cancels the task if it was being awaited — at once if its loop runs
+    /// here, so its destructors run before the awaiter's code goes on, as
+    /// in asyncio, where a cancelled `wait_for` or `gather` waits for the
+    /// cancellation of what it awaited; detaches it otherwise.
     fn drop(&mut self) {
         if self.owner {
+            let raw = self.task.raw();
+            // Nobody awaits the handle any more: its end must not wake the
+            // task that dropped it.
+            raw.clear_awaiter();
+            if self.awaited {
+                let now = context::with_current(|core| match core {
+                    Some(core) if core.id() == raw.header().loop_id() => core.cancel_now(raw),
+                    _ => false,
+                });
+                if !now {
+                    raw.cancel();
+                }
+            }
             context::with_current(|core| match core {
                 Some(core) => self.task.raw().handle_dropped(core.exceptions()),
                 None => self.task.raw().handle_dropped(&DefaultReport),

@@ -40,8 +40,8 @@ pub fn shield<F: Future + 'static>(future: F) -> Shielded<F::Output> {
     Shielded { task: crate::create_task(future) }
 }
 
-/// The future of [`shield`]: the shielded task's result. Dropping it
-/// detaches the task, which runs on.
+/// The future of [`shield`]: the shielded task's result. Dropping it, even
+/// while it is awaited, detaches the task, which runs on.
 #[must_use = "futures do nothing unless awaited"]
 pub struct Shielded<T: 'static> {
     task: Task<T>,
@@ -57,8 +57,8 @@ impl<T: 'static> Shielded<T> {
 impl<T: 'static> Future for Shielded<T> {
     type Output = Result<T, TaskError>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.task).poll(cx)
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.task.poll_shielded(cx)
     }
 }
 

@@ -214,6 +214,10 @@ impl Header {
         }
     }
 
+    pub(crate) fn loop_id(&self) -> u32 {
+        self.loop_id
+    }
+
     pub(crate) fn parent(&self) -> Option<TaskId> {
         (self.parent != 0).then_some(TaskId(self.parent))
     }
@@ -321,22 +325,30 @@ impl RawTask {
 
     /// Wakes whoever awaits the task's handle.
     pub(crate) fn wake_awaiter(&self) {
-        let header = self.header();
-        if let Some(joiner) = header.joiner.take() {
+        let (joiner, waker) = self.take_awaiter();
+        if let Some(joiner) = joiner {
             joiner.wake();
         }
-        let extras = header.extras.take();
-        let waker = match extras {
-            Some(mut extras) => {
-                let waker = extras.join_waker.take();
-                header.extras.set(Some(extras));
-                waker
-            }
-            None => None,
-        };
         if let Some(waker) = waker {
             waker.wake();
         }
+    }
+
+    /// Forgets the awaiter: the handle it awaited is gone.
+    pub(crate) fn clear_awaiter(&self) {
+        drop(self.take_awaiter());
+    }
+
+    /// The awaiter: a task of this loop, or another waker.
+    fn take_awaiter(&self) -> (Option<RawTask>, Option<Waker>) {
+        let header = self.header();
+        let joiner = header.joiner.take();
+        let waker = header.extras.take().and_then(|mut extras| {
+            let waker = extras.join_waker.take();
+            header.extras.set(Some(extras));
+            waker
+        });
+        (joiner, waker)
     }
 
     /// Takes the done callbacks, to schedule them.
