@@ -4,6 +4,7 @@ mod support;
 
 use std::cell::Cell;
 use std::rc::Rc;
+use std::time::Duration;
 
 use support::Log;
 
@@ -98,4 +99,50 @@ fn waiting_with_another_locks_guard_panics() {
         let guard = other.lock().await;
         let _ = cond.wait(guard).await;
     });
+}
+
+/// `tests/asyncio/condition_relock.py` (CPython 3.13's
+/// `test_cancelled_wakeup_relock`): a consumer cancelled while it takes the
+/// lock back after a notification passes the notification on, so the other
+/// consumer takes the item.
+#[test]
+fn a_waiter_cancelled_while_relocking_passes_its_notification_on() {
+    let log = Log::new();
+    let inner = log.clone();
+    corio::Runner::builder().virtual_time(true).build().unwrap().run(async move {
+        let cond = Rc::new(corio::Condition::new());
+        let state = Rc::new(Cell::new(0));
+        let consumer = |name: &'static str| {
+            let (cond, state, log) = (cond.clone(), state.clone(), inner.clone());
+            corio::create_task(async move {
+                let mut guard = cond.lock().await;
+                loop {
+                    guard = cond.wait_for(guard, || state.get() != 0).await;
+                    if state.get() < 0 {
+                        return;
+                    }
+                    state.set(state.get() - 1);
+                    log.push(format!("{name} took the item"));
+                }
+            })
+        };
+        let consumers = [consumer("c0"), consumer("c1")];
+        corio::yield_now().await;
+        let guard = cond.lock().await;
+        state.set(state.get() + 1);
+        cond.notify(1);
+        corio::yield_now().await; // c0 wakes and waits for the lock
+        consumers[0].cancel();
+        let waited =
+            corio::timeout(Duration::from_millis(10), cond.wait_for(guard, || state.get() == 0)).await;
+        if waited.is_err() {
+            inner.push("main timed out".to_string());
+        }
+        inner.push(format!("state {}", state.get()));
+        state.set(-1);
+        cond.notify_all();
+        let [_, c1] = consumers;
+        c1.await.unwrap();
+    });
+    assert_eq!(log.take(), support::expected_log("condition_relock"));
 }

@@ -168,7 +168,12 @@ impl std::fmt::Debug for Shared {
 pub(crate) struct JobInFlight(Arc<Shared>);
 
 impl Drop for JobInFlight {
+    /// The last job to end wakes the loop: a virtual clock held still while
+    /// jobs ran may jump now, and would otherwise wait for ever (the job's
+    /// result may have woken the loop before this count went down).
     fn drop(&mut self) {
-        self.0.jobs_in_flight.fetch_sub(1, Ordering::AcqRel);
+        if self.0.jobs_in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
+            let _ = self.0.waker.wake();
+        }
     }
 }

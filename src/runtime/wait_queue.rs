@@ -109,7 +109,10 @@ impl<T> WaitQueue<T> {
             }
             return Poll::Pending;
         }
-        match inner.slots.remove(key.0).state {
+        let slot = inner.take(key.0);
+        drop(inner);
+        // The waker was taken by the notification; nothing runs on drop.
+        match slot.state {
             SlotState::Notified(value) => Poll::Ready(value),
             SlotState::Waiting { .. } => unreachable!(),
         }
@@ -119,12 +122,15 @@ impl<T> WaitQueue<T> {
     /// if it was notified but never collected it.
     pub(crate) fn cancel(&self, key: WaiterKey) -> Option<T> {
         let mut inner = self.inner.borrow_mut();
-        let slot = inner.slots.remove(key.0);
+        let slot = inner.take(key.0);
+        if let SlotState::Waiting { prev, next } = slot.state {
+            inner.unlink(prev, next);
+        }
+        drop(inner);
+        // Dropped outside the borrow: a waker's destructor may use the queue.
+        drop(slot.waker);
         match slot.state {
-            SlotState::Waiting { prev, next } => {
-                inner.unlink(prev, next);
-                None
-            }
+            SlotState::Waiting { .. } => None,
             SlotState::Notified(value) => Some(value),
         }
     }
@@ -168,7 +174,21 @@ impl WaitQueue<()> {
     }
 }
 
+/// An empty queue whose slab grew past this many slots lets it go: a burst of
+/// waiters that all left does not keep its peak allocated.
+const SHRINK_ABOVE: usize = 64;
+
 impl<T> Inner<T> {
+    /// Frees a slot and returns what it held; the slab is let go of when it
+    /// is empty after a burst.
+    fn take(&mut self, key: usize) -> Slot<T> {
+        let slot = self.slots.remove(key);
+        if self.slots.is_empty() && self.slots.capacity() > SHRINK_ABOVE {
+            self.slots = Slab::new();
+        }
+        slot
+    }
+
     fn set_next(&mut self, key: usize, next: Option<usize>) {
         if let SlotState::Waiting { next: slot_next, .. } = &mut self.slots[key].state {
             *slot_next = next;
@@ -268,6 +288,16 @@ impl<'a, T> Waiter<'a, T> {
     /// Leaves the queue; returns a value handed over but not collected.
     pub(crate) fn cancel(&mut self) -> Option<T> {
         self.key.take().and_then(|key| self.queue.cancel(key))
+    }
+}
+
+/// A waiter dropped while registered leaves the queue; a value it had been
+/// handed and not collected is dropped. (The primitives whose values must
+/// pass on — a permit, a queue item, a notification — take it out first, in
+/// their own `Drop`.)
+impl<T> Drop for Waiter<'_, T> {
+    fn drop(&mut self) {
+        self.cancel();
     }
 }
 

@@ -82,14 +82,21 @@ impl Condition {
     ///
     /// Dropped while waiting to be notified, the task leaves the queue, and a
     /// notification it had already been given passes to the next waiter.
-    /// Dropped while taking the lock back, it leaves that queue as
-    /// [`Lock::lock`] does. Either way the lock is **not** held afterwards:
+    /// Dropped while taking the lock back (after it was notified), it leaves
+    /// that queue as [`Lock::lock`] does and passes its notification on, so
+    /// no wake-up is lost. Either way the lock is **not** held afterwards:
     /// asyncio re-acquires it on cancellation, which a dropped future cannot.
     pub async fn wait<'a>(&'a self, guard: LockGuard<'a>) -> LockGuard<'a> {
         assert!(std::ptr::eq(guard.lock(), &self.lock), "Condition::wait given a guard of another lock");
         Notified { cond: self, waiter: Waiter::new(&self.waiters, WaitingOn::Condition), guard: Some(guard) }
             .await;
-        self.lock.lock().await
+        // Notified: if this future is dropped while it takes the lock back,
+        // the notification passes to another waiter, which would otherwise
+        // never hear of it (CPython 3.13's `test_cancelled_wakeup_relock`).
+        let pass_on = PassOn(Some(self));
+        let guard = self.lock.lock().await;
+        pass_on.disarm();
+        guard
     }
 
     /// Waits until `predicate` is true, checking it first and after each
@@ -132,6 +139,23 @@ impl fmt::Debug for Condition {
             .field("locked", &self.locked())
             .field("waiters", &self.waiters.waiting())
             .finish()
+    }
+}
+
+/// A notification held while the lock is taken back, passed on if dropped.
+struct PassOn<'a>(Option<&'a Condition>);
+
+impl PassOn<'_> {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for PassOn<'_> {
+    fn drop(&mut self) {
+        if let Some(cond) = self.0 {
+            cond.notify(1);
+        }
     }
 }
 
