@@ -140,7 +140,7 @@ fn cancelling_the_awaiter_cancels_the_awaited_task() {
 
         let awaited = inner("awaited");
         let awaited_id = awaited.id();
-        let outer = corio::create_task(async move { awaited.await });
+        let outer = corio::create_task(awaited);
         corio::yield_now().await;
         outer.cancel();
         if outer.await.unwrap_err().is_cancelled() {
