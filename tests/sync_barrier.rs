@@ -1,6 +1,11 @@
 //! `Barrier`, ported from CPython's `test_locks.py` (`BarrierTests`).
 
+mod support;
+
+use std::cell::Cell;
 use std::rc::Rc;
+
+use support::Log;
 
 fn spawn_waiters(
     barrier: &Rc<corio::Barrier>,
@@ -81,4 +86,109 @@ fn reset_fails_the_tasks_waiting() {
             assert!(task.await.unwrap().is_err());
         }
     });
+}
+
+/// Runs `body(name)` for each name as a task, as `asyncio.gather` of
+/// coroutines does, and waits for them all.
+async fn gather_tasks<F: std::future::Future<Output = ()> + 'static>(
+    names: &[&'static str],
+    body: impl Fn(&'static str) -> F,
+) {
+    let tasks: Vec<_> = names.iter().map(|&name| corio::create_task(body(name))).collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+}
+
+fn draining(barrier: &corio::Barrier) -> bool {
+    format!("{barrier:?}").contains("Draining")
+}
+
+/// `tests/asyncio/barrier_draining.py` (`BarrierTests`' draining cases): a
+/// tripped barrier drains before it fills again; arrivals wait for the
+/// drain; an abort or a reset while it drains breaks the tasks released and
+/// not yet resumed.
+#[test]
+fn a_tripped_barrier_drains_and_an_abort_or_reset_breaks_the_tasks_not_yet_resumed() {
+    let log = Log::new();
+    let inner = log.clone();
+    corio::run(async move {
+        let log = inner;
+        let barrier = Rc::new(corio::Barrier::new(5));
+        gather_tasks(&["d0", "d1", "d2", "d3", "d4"], |name| {
+            let (barrier, log) = (barrier.clone(), log.clone());
+            async move {
+                let i = barrier.wait().await.unwrap();
+                log.push(format!(
+                    "{name} index {i} n_waiting {} draining {}",
+                    barrier.n_waiting(),
+                    py_bool(draining(&barrier))
+                ));
+            }
+        })
+        .await;
+        log.push(format!("after drain: draining {}", py_bool(draining(&barrier))));
+
+        let barrier = Rc::new(corio::Barrier::new(2));
+        gather_tasks(&["a", "b"], |name| {
+            let (barrier, log) = (barrier.clone(), log.clone());
+            async move {
+                barrier.wait().await.unwrap();
+                log.push(format!("{name} released once"));
+                let i = barrier.wait().await.unwrap();
+                log.push(format!("{name} released twice, index {i}"));
+            }
+        })
+        .await;
+
+        let barrier = Rc::new(corio::Barrier::new(5));
+        let resumed = Rc::new(Cell::new(0));
+        gather_tasks(&["h0", "h1", "h2", "h3", "h4"], |name| {
+            let (barrier, log, resumed) = (barrier.clone(), log.clone(), resumed.clone());
+            async move {
+                if barrier.wait().await.is_err() {
+                    return log.push(format!("{name} broken before it resumed"));
+                }
+                resumed.set(resumed.get() + 1);
+                if resumed.get() > 5 / 2 {
+                    log.push(format!("{name} aborts"));
+                    return barrier.abort();
+                }
+                if barrier.wait().await.is_err() {
+                    log.push(format!("{name} broken while blocked"));
+                }
+            }
+        })
+        .await;
+        log.push(format!("broken {}, n_waiting {}", py_bool(barrier.broken()), barrier.n_waiting()));
+
+        let barrier = Rc::new(corio::Barrier::new(3));
+        resumed.set(0);
+        gather_tasks(&["r0", "r1", "r2"], |name| {
+            let (barrier, log, resumed) = (barrier.clone(), log.clone(), resumed.clone());
+            async move {
+                if barrier.wait().await.is_err() {
+                    return log.push(format!("{name} broken by the reset"));
+                }
+                resumed.set(resumed.get() + 1);
+                if resumed.get() == 1 {
+                    log.push(format!("{name} resets"));
+                    barrier.reset();
+                } else {
+                    log.push(format!("{name} passed"));
+                }
+            }
+        })
+        .await;
+        log.push(format!("broken {}, n_waiting {}", py_bool(barrier.broken()), barrier.n_waiting()));
+    });
+    assert_eq!(log.take(), support::expected_log("barrier_draining"));
+}
+
+fn py_bool(value: bool) -> &'static str {
+    if value {
+        "True"
+    } else {
+        "False"
+    }
 }

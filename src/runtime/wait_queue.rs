@@ -25,7 +25,7 @@
 
 use std::cell::RefCell;
 use std::fmt;
-use std::task::{Context, Poll, Waker};
+use std::task::{ready, Context, Poll, Waker};
 
 use slab::Slab;
 
@@ -291,6 +291,23 @@ impl<'a, T> Waiter<'a, T> {
     }
 }
 
+impl Waiter<'_, ()> {
+    /// Polls until `done()` holds, checking it first and after each
+    /// notification; while it does not, the waiter is registered, at the
+    /// back of the queue after a notification (as asyncio's
+    /// `Condition.wait_for` waits again).
+    pub(crate) fn poll_until(&mut self, cx: &mut Context<'_>, done: impl Fn() -> bool) -> Poll<()> {
+        loop {
+            if done() {
+                self.cancel();
+                return Poll::Ready(());
+            }
+            // Registers, or collects a notification and checks again.
+            ready!(self.poll(cx));
+        }
+    }
+}
+
 /// A waiter dropped while registered leaves the queue; a value it had been
 /// handed and not collected is dropped. (The primitives whose values must
 /// pass on — a permit, a queue item, a notification — take it out first, in
@@ -309,18 +326,9 @@ impl<T> fmt::Debug for Waiter<'_, T> {
 
 /// Waits on `queue` until `done()` holds, checking it first and after each
 /// notification.
-pub(crate) async fn wait_until<T>(queue: &WaitQueue<T>, what: WaitingOn, done: impl Fn() -> bool) {
+pub(crate) async fn wait_until(queue: &WaitQueue, what: WaitingOn, done: impl Fn() -> bool) {
     let mut waiter = Waiter::new(queue, what);
-    std::future::poll_fn(|cx| {
-        if done() {
-            return std::task::Poll::Ready(());
-        }
-        // Registered (or still registered): any notification re-checks.
-        let _ = waiter.poll(cx);
-        std::task::Poll::Pending
-    })
-    .await;
-    waiter.cancel();
+    std::future::poll_fn(|cx| waiter.poll_until(cx, &done)).await;
 }
 
 #[cfg(test)]

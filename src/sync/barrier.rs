@@ -4,7 +4,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 use crate::error::BrokenBarrierError;
 use crate::runtime::task::info::WaitingOn;
@@ -13,10 +13,12 @@ use crate::runtime::wait_queue::{WaitQueue, Waiter};
 /// Makes `parties` tasks wait for each other: `asyncio.Barrier`.
 ///
 /// Each [`wait`](Barrier::wait) returns the task's arrival index, `0` for the
-/// first and `parties - 1` for the one that releases the others; the barrier
-/// is then empty and can be used again. [`abort`](Barrier::abort) breaks it,
-/// and [`reset`](Barrier::reset) empties it, failing the tasks that waited,
-/// with [`BrokenBarrierError`].
+/// first and `parties - 1` for the one that releases the others. A barrier
+/// that has released its tasks *drains* until the last of them has resumed:
+/// tasks that arrive meanwhile wait for the drain to end, then fill it
+/// again. [`abort`](Barrier::abort) breaks it, and [`reset`](Barrier::reset)
+/// empties it, failing with [`BrokenBarrierError`] the tasks that waited —
+/// including those released and not yet resumed — as asyncio's does.
 ///
 /// # Examples
 ///
@@ -37,9 +39,33 @@ use crate::runtime::wait_queue::{WaitQueue, Waiter};
 /// ```
 pub struct Barrier {
     parties: usize,
+    state: Cell<State>,
+    /// Tasks inside: arrived, and not yet resumed after their release.
     count: Cell<usize>,
-    broken: Cell<bool>,
-    waiters: WaitQueue<Result<(), BrokenBarrierError>>,
+    /// Every waiting task, whether arriving or inside; all are woken at each
+    /// change of state and check again, as asyncio's tasks wait on one
+    /// `Condition` with `notify_all`.
+    waiters: WaitQueue,
+}
+
+/// asyncio's `_BarrierState`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Tasks arrive and wait for the last party.
+    Filling,
+    /// Released: the tasks inside resume; arrivals wait for the last one.
+    Draining,
+    /// Reset while tasks were inside: they fail; arrivals wait for the last.
+    Resetting,
+    /// Aborted: every task inside and arriving fails, until a reset.
+    Broken,
+}
+
+impl State {
+    /// Arrivals wait while the tasks of the last round leave.
+    fn holds_arrivals(self) -> bool {
+        matches!(self, State::Draining | State::Resetting)
+    }
 }
 
 impl Barrier {
@@ -51,7 +77,7 @@ impl Barrier {
     #[track_caller]
     pub fn new(parties: usize) -> Barrier {
         assert!(parties > 0, "a Barrier needs at least one party");
-        Barrier { parties, count: Cell::new(0), broken: Cell::new(false), waiters: WaitQueue::new() }
+        Barrier { parties, state: Cell::new(State::Filling), count: Cell::new(0), waiters: WaitQueue::new() }
     }
 
     /// Waits until `parties` tasks are waiting, then releases them all.
@@ -59,33 +85,43 @@ impl Barrier {
     /// # Errors
     ///
     /// [`BrokenBarrierError`] if the barrier is broken, or is aborted or
-    /// reset while the task waits.
+    /// reset before the task resumes.
     ///
     /// # Cancel safety
     ///
     /// A task dropped while waiting leaves the barrier, which then waits for
-    /// one more party, as in asyncio.
+    /// one more party, as in asyncio; dropped after its release, it no
+    /// longer holds up the drain.
     pub fn wait(&self) -> BarrierWait<'_> {
-        BarrierWait { barrier: self, waiter: Waiter::new(&self.waiters, WaitingOn::Barrier), index: 0 }
+        BarrierWait {
+            barrier: self,
+            waiter: Waiter::new(&self.waiters, WaitingOn::Barrier),
+            step: Step::Arriving,
+        }
     }
 
-    /// Empties the barrier; tasks waiting on it fail with
-    /// [`BrokenBarrierError`]. A broken barrier works again.
+    /// Empties the barrier; the tasks inside it fail with
+    /// [`BrokenBarrierError`], and tasks arriving wait until they have left.
+    /// A broken barrier works again.
     pub fn reset(&self) {
-        self.fail_waiters();
-        self.broken.set(false);
+        self.state.set(if self.count.get() > 0 { State::Resetting } else { State::Filling });
+        self.waiters.notify_all();
     }
 
-    /// Breaks the barrier: waiting and later tasks fail with
+    /// Breaks the barrier: tasks inside it and tasks arriving fail with
     /// [`BrokenBarrierError`] until [`reset`](Barrier::reset).
     pub fn abort(&self) {
-        self.broken.set(true);
-        self.fail_waiters();
+        self.state.set(State::Broken);
+        self.waiters.notify_all();
     }
 
-    /// How many tasks are waiting.
+    /// How many tasks wait for the barrier to fill (none while it drains).
     pub fn n_waiting(&self) -> usize {
-        self.count.get()
+        if self.state.get() == State::Filling {
+            self.count.get()
+        } else {
+            0
+        }
     }
 
     /// How many tasks the barrier waits for.
@@ -95,12 +131,20 @@ impl Barrier {
 
     /// True if the barrier is broken.
     pub fn broken(&self) -> bool {
-        self.broken.get()
+        self.state.get() == State::Broken
     }
 
-    fn fail_waiters(&self) {
-        self.count.set(0);
-        while self.waiters.notify_one(Err(BrokenBarrierError(()))).is_ok() {}
+    /// A task inside leaves; the last one ends a drain or a reset, and lets
+    /// the arrivals in.
+    fn leave(&self) {
+        let count = self.count.get() - 1;
+        self.count.set(count);
+        if count == 0 {
+            if self.state.get().holds_arrivals() {
+                self.state.set(State::Filling);
+            }
+            self.waiters.notify_all();
+        }
     }
 }
 
@@ -108,8 +152,8 @@ impl fmt::Debug for Barrier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Barrier")
             .field("parties", &self.parties)
+            .field("state", &self.state.get())
             .field("n_waiting", &self.n_waiting())
-            .field("broken", &self.broken())
             .finish()
     }
 }
@@ -118,45 +162,73 @@ impl fmt::Debug for Barrier {
 #[must_use = "futures do nothing unless awaited"]
 pub struct BarrierWait<'a> {
     barrier: &'a Barrier,
-    waiter: Waiter<'a, Result<(), BrokenBarrierError>>,
-    index: usize,
+    waiter: Waiter<'a, ()>,
+    step: Step,
+}
+
+/// Where a [`BarrierWait`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    /// Waits to get in while the barrier drains or resets.
+    Arriving,
+    /// Inside with this index, waiting for the barrier to fill.
+    Inside(usize),
+    /// Returned; left the barrier.
+    Done,
 }
 
 impl Future for BarrierWait<'_> {
     type Output = Result<usize, BrokenBarrierError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let barrier = self.barrier;
-        if !self.waiter.is_registered() {
-            if barrier.broken() {
-                return Poll::Ready(Err(BrokenBarrierError(())));
+        let this = &mut *self;
+        let barrier = this.barrier;
+        loop {
+            match this.step {
+                Step::Arriving => {
+                    ready!(this.waiter.poll_until(cx, || !barrier.state.get().holds_arrivals()));
+                    if barrier.broken() {
+                        this.step = Step::Done;
+                        return Poll::Ready(Err(BrokenBarrierError(())));
+                    }
+                    let index = barrier.count.get();
+                    barrier.count.set(index + 1);
+                    this.step = Step::Inside(index);
+                    if index + 1 == barrier.parties {
+                        barrier.state.set(State::Draining);
+                        barrier.waiters.notify_all();
+                    }
+                }
+                Step::Inside(index) => {
+                    ready!(this.waiter.poll_until(cx, || barrier.state.get() != State::Filling));
+                    this.step = Step::Done;
+                    // Released, unless aborted or reset before this task
+                    // resumed: then it fails, released or not.
+                    let result = match barrier.state.get() {
+                        State::Broken | State::Resetting => Err(BrokenBarrierError(())),
+                        State::Filling | State::Draining => Ok(index),
+                    };
+                    barrier.leave();
+                    return Poll::Ready(result);
+                }
+                Step::Done => panic!("a BarrierWait polled after it returned"),
             }
-            let index = barrier.count.get();
-            if index + 1 == barrier.parties {
-                barrier.count.set(0);
-                while barrier.waiters.notify_one(Ok(())).is_ok() {}
-                return Poll::Ready(Ok(index));
-            }
-            barrier.count.set(index + 1);
-            self.index = index;
         }
-        let index = self.index;
-        self.waiter.poll(cx).map(|result| result.map(|()| index))
     }
 }
 
 impl Drop for BarrierWait<'_> {
+    /// Dropped inside, the task leaves: the barrier waits for one party more,
+    /// or the drain for one task fewer.
     fn drop(&mut self) {
-        // Still waiting: the barrier waits for one party more. Already
-        // released or failed: nothing to undo.
-        if self.waiter.is_registered() && self.waiter.cancel().is_none() {
-            self.barrier.count.set(self.barrier.count.get() - 1);
+        if let Step::Inside(_) = self.step {
+            self.barrier.leave();
         }
     }
 }
 
 impl fmt::Debug for BarrierWait<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BarrierWait").field("waiter", &self.waiter).finish()
+        f.debug_struct("BarrierWait").field("step", &self.step).field("waiter", &self.waiter).finish()
     }
 }
