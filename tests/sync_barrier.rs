@@ -5,7 +5,7 @@ mod support;
 use std::cell::Cell;
 use std::rc::Rc;
 
-use support::Log;
+use support::{py_bool, Log};
 
 fn spawn_waiters(
     barrier: &Rc<corio::Barrier>,
@@ -183,12 +183,4 @@ fn a_tripped_barrier_drains_and_an_abort_or_reset_breaks_the_tasks_not_yet_resum
         log.push(format!("broken {}, n_waiting {}", py_bool(barrier.broken()), barrier.n_waiting()));
     });
     assert_eq!(log.take(), support::expected_log("barrier_draining"));
-}
-
-fn py_bool(value: bool) -> &'static str {
-    if value {
-        "True"
-    } else {
-        "False"
-    }
 }

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use corio::{GetError, PutError};
 use futures_lite::StreamExt;
-use support::Log;
+use support::{py_bool, Log};
 
 #[test]
 fn the_three_orders() {
@@ -117,7 +117,7 @@ fn blocked_getters_and_putters_are_served_in_fifo_order() {
 }
 
 #[test]
-fn a_getter_cancelled_after_being_handed_an_item_gives_it_back() {
+fn a_getter_cancelled_after_it_was_woken_passes_the_wake_up_on() {
     corio::run(async {
         let queue = corio::Queue::new(0);
         let first = {
@@ -150,7 +150,7 @@ fn a_getter_cancelled_after_being_handed_an_item_gives_it_back() {
 }
 
 #[test]
-fn a_putter_cancelled_after_a_slot_was_reserved_passes_it_on() {
+fn a_putter_cancelled_after_it_was_woken_passes_the_wake_up_on() {
     corio::run(async {
         let queue = corio::Queue::new(1);
         queue.put_nowait(0).unwrap();
@@ -265,20 +265,71 @@ fn handles_share_one_queue() {
     assert_eq!(queue.qsize(), 1);
 }
 
-/// Found by `sync_stress`: a getter must not queue behind a getter that was
-/// already handed its item while another item waits in the queue.
+/// `tests/asyncio/queue_handover.py`: an item put while a getter waits
+/// stays in the queue until the getter runs; room made for a woken putter is
+/// anybody's until it runs; an immediate shutdown takes items back from
+/// woken getters.
 #[test]
-fn a_new_getter_does_not_wait_behind_a_getter_already_served() {
-    corio::run(async {
+fn an_item_stays_in_the_queue_until_its_woken_getter_runs() {
+    let log = Log::new();
+    let inner = log.clone();
+    corio::run(async move {
+        let log = inner;
+        let getter = |queue: &corio::Queue<&'static str>, name: &'static str| {
+            let (queue, log) = (queue.clone(), log.clone());
+            corio::create_task(async move {
+                match queue.get().await {
+                    Ok(item) => log.push(format!("{name} got {item}")),
+                    Err(GetError::ShutDown) => log.push(format!("{name} shut down")),
+                    Err(GetError::Empty) => unreachable!("get waits"),
+                }
+            })
+        };
         let queue = corio::Queue::new(0);
-        let served = {
-            let queue = queue.clone();
-            corio::create_task(async move { queue.get().await })
+        let g = getter(&queue, "g1");
+        corio::yield_now().await;
+        queue.put_nowait("a").unwrap();
+        log.push(format!("qsize {} empty {}", queue.qsize(), py_bool(queue.empty())));
+        g.await.unwrap();
+        log.push(format!("qsize {}", queue.qsize()));
+
+        let g = getter(&queue, "g2");
+        corio::yield_now().await;
+        queue.put_nowait("b").unwrap();
+        log.push(format!("main took {} first", queue.get_nowait().unwrap()));
+        corio::yield_now().await;
+        log.push(format!("g2 done {}", py_bool(g.done())));
+        queue.put_nowait("c").unwrap();
+        g.await.unwrap();
+
+        let queue = corio::Queue::new(1);
+        queue.put_nowait("x").unwrap();
+        let p = {
+            let (queue, log) = (queue.clone(), log.clone());
+            corio::create_task(async move {
+                queue.put("y").await.unwrap();
+                log.push("put y".to_string());
+            })
         };
         corio::yield_now().await;
-        queue.put_nowait("handed over").unwrap(); // to `served`, which has not run yet
-        queue.put_nowait("stored").unwrap();
-        assert_eq!(queue.get().await, Ok("stored"));
-        assert_eq!(served.await.unwrap(), Ok("handed over"));
+        log.push(format!("got {}, full {}", queue.get_nowait().unwrap(), py_bool(queue.full())));
+        queue.put_nowait("z").unwrap();
+        log.push(format!("put_nowait z, full {}", py_bool(queue.full())));
+        corio::yield_now().await;
+        log.push(format!("putter done {}", py_bool(p.done())));
+        log.push(format!("got {}", queue.get_nowait().unwrap()));
+        p.await.unwrap();
+        log.push(format!("got {}", queue.get_nowait().unwrap()));
+
+        let queue = corio::Queue::new(0);
+        let g = getter(&queue, "g3");
+        corio::yield_now().await;
+        queue.put_nowait("d").unwrap();
+        queue.shutdown(true);
+        log.push(format!("qsize {}", queue.qsize()));
+        queue.join().await;
+        log.push("joined".to_string());
+        g.await.unwrap();
     });
+    assert_eq!(log.take(), support::expected_log("queue_handover"));
 }

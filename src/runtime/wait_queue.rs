@@ -254,8 +254,9 @@ impl<'a, T> Waiter<'a, T> {
     }
 
     /// The registration, kept for a later [`resume`](Waiter::resume).
-    pub(crate) fn into_key(self) -> Option<WaiterKey> {
-        self.key
+    pub(crate) fn into_key(mut self) -> Option<WaiterKey> {
+        // Taken, so that dropping `self` does not cancel it.
+        self.key.take()
     }
 
     /// True once registered (and not yet notified and collected).

@@ -3,12 +3,11 @@
 //! # Implementation
 //!
 //! The three queues share one core over a storage type ([`Fifo`], [`Lifo`],
-//! [`Priority`]). Getters and putters wait in two [`WaitQueue`]s and are
-//! served strictly in arrival order: a `put` finding a getter waiting hands
-//! the item straight to it (it never sits in the storage, so no newcomer can
-//! take it first), and a `get` that frees a slot reserves it for the first
-//! waiting putter. A getter dropped after being handed an item puts it back
-//! at the front, or hands it to the next getter: an item is never lost.
+//! [`Priority`]), with asyncio's algorithm: items stay in the storage until
+//! a getter takes one; getters and putters wait in two [`WaitQueue`]s, a put
+//! wakes the first getter and a get the first putter, and a woken task
+//! checks again when it runs. A task dropped after it was woken passes the
+//! wake-up on, so no item or room is left unclaimed.
 
 use std::cell::{Cell, RefCell};
 use std::cmp::Reverse;
@@ -17,7 +16,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 use futures_core::Stream;
 
@@ -32,8 +31,6 @@ pub trait Storage: Default + sealed::Sealed {
     type Item;
     /// Adds an item.
     fn push(&mut self, item: Self::Item);
-    /// Puts back an item that was taken out, so that it comes out next.
-    fn push_front(&mut self, item: Self::Item);
     /// Takes out the next item.
     fn pop(&mut self) -> Option<Self::Item>;
     /// How many items there are.
@@ -63,11 +60,9 @@ pub struct Lifo<T>(Vec<T>);
 /// Smallest first, ties in insertion order: [`PriorityQueue`].
 #[derive(Debug)]
 pub struct Priority<T: Ord> {
-    heap: BinaryHeap<Reverse<(T, i64)>>,
-    /// Insertion counter for ties; items put back take negative numbers so
-    /// they come before their equals.
-    next: i64,
-    next_front: i64,
+    heap: BinaryHeap<Reverse<(T, u64)>>,
+    /// Insertion counter, for ties.
+    next: u64,
 }
 
 impl<T> Default for Fifo<T> {
@@ -80,9 +75,6 @@ impl<T> Storage for Fifo<T> {
     type Item = T;
     fn push(&mut self, item: T) {
         self.0.push_back(item);
-    }
-    fn push_front(&mut self, item: T) {
-        self.0.push_front(item);
     }
     fn pop(&mut self) -> Option<T> {
         self.0.pop_front()
@@ -103,9 +95,6 @@ impl<T> Storage for Lifo<T> {
     fn push(&mut self, item: T) {
         self.0.push(item);
     }
-    fn push_front(&mut self, item: T) {
-        self.0.push(item);
-    }
     fn pop(&mut self) -> Option<T> {
         self.0.pop()
     }
@@ -116,7 +105,7 @@ impl<T> Storage for Lifo<T> {
 
 impl<T: Ord> Default for Priority<T> {
     fn default() -> Priority<T> {
-        Priority { heap: BinaryHeap::new(), next: 0, next_front: -1 }
+        Priority { heap: BinaryHeap::new(), next: 0 }
     }
 }
 
@@ -125,10 +114,6 @@ impl<T: Ord> Storage for Priority<T> {
     fn push(&mut self, item: T) {
         self.heap.push(Reverse((item, self.next)));
         self.next += 1;
-    }
-    fn push_front(&mut self, item: T) {
-        self.heap.push(Reverse((item, self.next_front)));
-        self.next_front -= 1;
     }
     fn pop(&mut self) -> Option<T> {
         self.heap.pop().map(|Reverse((item, _))| item)
@@ -141,7 +126,7 @@ impl<T: Ord> Storage for Priority<T> {
 /// A FIFO queue for tasks: `asyncio.Queue`.
 ///
 /// A cheap `Clone` handle: clones share the queue. `maxsize` 0 means
-/// unbounded. Getters and putters are served in arrival order. After
+/// unbounded. Getters and putters are woken in arrival order. After
 /// [`shutdown`](AnyQueue::shutdown), puts fail and gets fail once the queue
 /// is empty. `Queue` is also a [`Stream`] of its items that ends after
 /// shutdown.
@@ -208,11 +193,10 @@ pub struct AnyQueue<S: Storage> {
 struct Shared<S: Storage> {
     items: RefCell<S>,
     maxsize: usize,
-    /// Handed `Some(item)`, or `None` when the queue shuts down.
-    getters: WaitQueue<Option<S::Item>>,
-    /// Handed `true` with a reserved slot, or `false` when the queue shuts
-    /// down.
-    putters: WaitQueue<bool>,
+    /// Getters waiting for an item, woken one per item put.
+    getters: WaitQueue,
+    /// Putters waiting for room, woken one per item taken.
+    putters: WaitQueue,
     unfinished: Cell<usize>,
     joiners: WaitQueue,
     shut_down: Cell<bool>,
@@ -244,7 +228,7 @@ impl<S: Storage> AnyQueue<S> {
     /// # Cancel safety
     ///
     /// Dropping the future drops the item if it was not put yet, and leaves
-    /// the queue of putters; a slot reserved for it passes to the next
+    /// the queue of putters; a wake-up it was given passes to the next
     /// putter.
     pub fn put(&self, item: S::Item) -> Put<'_, S> {
         Put {
@@ -254,7 +238,7 @@ impl<S: Storage> AnyQueue<S> {
         }
     }
 
-    /// Puts `item` if there is room at once.
+    /// Puts `item` if the queue is not [`full`](AnyQueue::full).
     ///
     /// # Errors
     ///
@@ -272,9 +256,8 @@ impl<S: Storage> AnyQueue<S> {
     ///
     /// # Cancel safety
     ///
-    /// An item is never lost: if the future is dropped after an item was
-    /// handed to it, the item goes back to the front of the queue (or to the
-    /// next getter).
+    /// An item is never lost: items stay in the queue until a getter takes
+    /// one, and a getter dropped after it was woken passes the wake-up on.
     pub fn get(&self) -> Get<'_, S> {
         Get { queue: &self.shared, waiter: self.shared.getter(None) }
     }
@@ -289,19 +272,20 @@ impl<S: Storage> AnyQueue<S> {
         self.shared.get_nowait()
     }
 
-    /// How many items wait in the queue.
+    /// How many items are in the queue (a getter woken for one has not taken
+    /// it until it runs).
     pub fn qsize(&self) -> usize {
         self.shared.items.borrow().len()
     }
 
-    /// True if no item waits in the queue.
+    /// True if no item is in the queue.
     pub fn empty(&self) -> bool {
         self.qsize() == 0
     }
 
     /// True if the queue holds `maxsize` items (never, when unbounded).
     pub fn full(&self) -> bool {
-        self.shared.maxsize > 0 && self.qsize() >= self.shared.maxsize
+        self.shared.full()
     }
 
     /// The most items the queue holds; 0 means unbounded.
@@ -337,7 +321,8 @@ impl<S: Storage> AnyQueue<S> {
     /// Shuts the queue down: every later put fails with
     /// [`PutError::ShutDown`], and gets fail with [`GetError::ShutDown`] once
     /// the queue is empty. With `immediate`, the queue is emptied now (its
-    /// items count as done for `join`) and every waiting getter fails too.
+    /// items count as done for `join`), so every waiting getter fails too,
+    /// even one woken for an item it had not taken yet.
     pub fn shutdown(&self, immediate: bool) {
         self.shared.shutdown(immediate);
     }
@@ -348,52 +333,41 @@ impl<S: Storage> AnyQueue<S> {
     }
 }
 
+/// asyncio's algorithm, line for line: items stay in the storage; a put
+/// wakes the first waiting getter and a get the first waiting putter, and a
+/// woken task checks again when it runs (so a task that comes first may take
+/// the item or the room, and the woken one waits again, at the back).
 impl<S: Storage> Shared<S> {
-    fn has_room(&self) -> bool {
-        self.maxsize == 0 || self.items.borrow().len() + self.putters.notified() < self.maxsize
+    fn full(&self) -> bool {
+        self.maxsize > 0 && self.items.borrow().len() >= self.maxsize
+    }
+
+    fn is_empty(&self) -> bool {
+        self.items.borrow().is_empty()
     }
 
     fn put_nowait(&self, item: S::Item) -> Result<(), PutError<S::Item>> {
         if self.shut_down.get() {
             return Err(PutError::ShutDown(item));
         }
-        // Putters already woken hold reserved slots (`has_room` counts
-        // them); only putters still waiting come first.
-        if self.putters.waiting() > 0 || !self.has_room() {
+        if self.full() {
             return Err(PutError::Full(item));
         }
-        self.add(item);
-        Ok(())
-    }
-
-    /// Counts a new item and hands it to the first getter, or stores it.
-    fn add(&self, item: S::Item) {
+        self.items.borrow_mut().push(item);
         self.unfinished.set(self.unfinished.get() + 1);
-        self.hand_over(item);
-    }
-
-    fn hand_over(&self, item: S::Item) {
-        if let Err(Some(item)) = self.getters.notify_one(Some(item)) {
-            self.items.borrow_mut().push(item);
-        }
+        self.getters.notify(1);
+        Ok(())
     }
 
     fn get_nowait(&self) -> Result<S::Item, GetError> {
         let item = self.items.borrow_mut().pop();
         match item {
             Some(item) => {
-                self.wake_putter();
+                self.putters.notify(1);
                 Ok(item)
             }
             None if self.shut_down.get() => Err(GetError::ShutDown),
             None => Err(GetError::Empty),
-        }
-    }
-
-    /// Reserves a free slot for the first waiting putter.
-    fn wake_putter(&self) {
-        if self.has_room() {
-            let _ = self.putters.notify_one(true);
         }
     }
 
@@ -420,39 +394,26 @@ impl<S: Storage> Shared<S> {
                 self.joiners.notify_all();
             }
         }
-        // Getters wait only on an empty queue, so all of them fail now.
-        while self.getters.notify_one(None).is_ok() {}
-        while self.putters.notify_one(false).is_ok() {}
+        // Every waiting task checks again, and fails unless items are left.
+        self.getters.notify_all();
+        self.putters.notify_all();
     }
 
     /// A getter's place among the getters (`key`, if it was registered
     /// before).
-    fn getter(&self, key: Option<WaiterKey>) -> Waiter<'_, Option<S::Item>> {
+    fn getter(&self, key: Option<WaiterKey>) -> Waiter<'_, ()> {
         Waiter::resume(&self.getters, key, WaitingOn::QueueGet)
     }
 
-    fn poll_get(
-        &self,
-        waiter: &mut Waiter<'_, Option<S::Item>>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<S::Item, GetError>> {
-        // Getters already woken hold their items; only getters still
-        // waiting come first.
-        if !waiter.is_registered() && self.getters.waiting() == 0 {
-            match self.get_nowait() {
-                Err(GetError::Empty) => {}
-                done => return Poll::Ready(done),
-            }
-        }
-        waiter.poll(cx).map(|handed| handed.ok_or(GetError::ShutDown))
+    fn poll_get(&self, waiter: &mut Waiter<'_, ()>, cx: &mut Context<'_>) -> Poll<Result<S::Item, GetError>> {
+        ready!(waiter.poll_until(cx, || !self.is_empty() || self.shut_down.get()));
+        Poll::Ready(self.get_nowait())
     }
 
-    /// A getter gives up: an item already handed to it goes back.
-    fn cancel_get(&self, waiter: &mut Waiter<'_, Option<S::Item>>) {
-        if let Some(Some(item)) = waiter.cancel() {
-            if let Err(Some(item)) = self.getters.notify_one(Some(item)) {
-                self.items.borrow_mut().push_front(item);
-            }
+    /// A getter gives up: a wake-up it was given and cannot use passes on.
+    fn cancel_get(&self, waiter: &mut Waiter<'_, ()>) {
+        if waiter.cancel().is_some() && !self.is_empty() {
+            self.getters.notify(1);
         }
     }
 }
@@ -462,7 +423,7 @@ impl<S: Storage> Shared<S> {
 pub struct Put<'a, S: Storage> {
     queue: &'a Shared<S>,
     item: Option<S::Item>,
-    waiter: Waiter<'a, bool>,
+    waiter: Waiter<'a, ()>,
 }
 
 // The item is never pinned: it is moved in and out as plain data.
@@ -472,38 +433,17 @@ impl<S: Storage> Future for Put<'_, S> {
     type Output = Result<(), PutError<S::Item>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let queue = self.queue;
-        let mut item = self.item.take().expect("`Put` polled after completion");
-        if !self.waiter.is_registered() {
-            match queue.put_nowait(item) {
-                Err(PutError::Full(back)) => item = back,
-                done => return Poll::Ready(done),
-            }
-        }
-        match self.waiter.poll(cx) {
-            Poll::Pending => {
-                self.item = Some(item);
-                Poll::Pending
-            }
-            Poll::Ready(room) => {
-                if !room {
-                    return Poll::Ready(Err(PutError::ShutDown(item)));
-                }
-                queue.add(item);
-                // If the item went straight to a getter, the slot reserved
-                // for it is still free: pass it on, as asyncio's chained
-                // wake-ups do.
-                queue.wake_putter();
-                Poll::Ready(Ok(()))
-            }
-        }
+        let Put { queue, item, waiter } = &mut *self;
+        ready!(waiter.poll_until(cx, || !queue.full() || queue.shut_down.get()));
+        Poll::Ready(queue.put_nowait(item.take().expect("`Put` polled after completion")))
     }
 }
 
 impl<S: Storage> Drop for Put<'_, S> {
+    /// A wake-up given to this putter and not used passes on.
     fn drop(&mut self) {
-        if let Some(true) = self.waiter.cancel() {
-            self.queue.wake_putter();
+        if self.waiter.cancel().is_some() && !self.queue.full() {
+            self.queue.putters.notify(1);
         }
     }
 }
@@ -518,7 +458,7 @@ impl<S: Storage> fmt::Debug for Put<'_, S> {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Get<'a, S: Storage> {
     queue: &'a Shared<S>,
-    waiter: Waiter<'a, Option<S::Item>>,
+    waiter: Waiter<'a, ()>,
 }
 
 impl<S: Storage> Future for Get<'_, S> {

@@ -1,8 +1,7 @@
 # A task cancelled while it takes the lock back after a notification passes
 # the notification on (CPython 3.13's test_locks.py, ConditionTests.
-# test_cancelled_wakeup_relock). CPython 3.11 loses the wake-up here and
-# prints ['main timed out', 'state 1']; the expected output is 3.13's, the
-# behaviour that test asserts (state 0: the other consumer took the item).
+# test_cancelled_wakeup_relock). Expected output: CPython 3.13; 3.11 loses
+# the wake-up here and prints ['main timed out', 'state 1'].
 import asyncio
 
 async def main():

@@ -30,6 +30,15 @@ impl Log {
     }
 }
 
+/// A bool as Python prints it, for logs compared with CPython's.
+pub fn py_bool(value: bool) -> &'static str {
+    if value {
+        "True"
+    } else {
+        "False"
+    }
+}
+
 /// The line CPython printed for `tests/asyncio/NAME.py`, as a list of events.
 pub fn expected_log(name: &str) -> Vec<String> {
     let path = format!("{}/tests/asyncio/{name}.expected", env!("CARGO_MANIFEST_DIR"));
