@@ -1,6 +1,8 @@
 //! Other threads and the loop: wakers, `call_soon_threadsafe`, `spawn`,
 //! wakes after the loop is gone.
 
+mod support;
+
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::task::{Poll, Waker};
@@ -47,6 +49,34 @@ fn a_waker_from_another_thread_wakes_a_loop_parked_in_the_reactor() {
     });
     assert!(started.elapsed() < Duration::from_secs(30), "the wake must interrupt epoll_wait");
     waker_thread.join().unwrap();
+}
+
+/// `tests/asyncio/call_soon_threadsafe.py`: on the loop's own thread,
+/// `call_soon_threadsafe` keeps its place among the `call_soon`s, before the
+/// loop runs and while it does.
+#[test]
+fn call_soon_threadsafe_on_the_loop_thread_is_fifo_with_call_soon() {
+    let results = Arc::new(Mutex::new(Vec::<String>::new()));
+    let push = |event: &str| {
+        let (results, event) = (results.clone(), event.to_string());
+        move || results.lock().unwrap().push(event)
+    };
+    let event_loop = corio::EventLoop::new().unwrap();
+    event_loop.handle().call_soon_threadsafe(push("hello")).unwrap();
+    event_loop.call_soon(push("world"));
+    let stop = event_loop.handle();
+    event_loop.call_soon(move || stop.stop());
+    event_loop.run_forever();
+    event_loop.close();
+
+    corio::run(async {
+        corio::call_soon(push("soon 1"));
+        corio::get_running_loop().call_soon_threadsafe(push("threadsafe")).unwrap();
+        corio::call_soon(push("soon 2"));
+        corio::sleep(Duration::ZERO).await;
+    });
+    let results = results.lock().unwrap().clone();
+    assert_eq!(results, support::expected_log("call_soon_threadsafe"));
 }
 
 #[test]

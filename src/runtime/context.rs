@@ -5,7 +5,7 @@
 //! here.
 
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use super::core::Core;
 use super::task::cell::here;
@@ -13,6 +13,30 @@ use super::task::info::WaitingOn;
 
 thread_local! {
     static CURRENT: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
+
+    /// Every open loop made on this thread, running or not, by id: a
+    /// `LoopHandle` used on its own loop's thread reaches the loop here.
+    static OPEN_HERE: RefCell<Vec<(u32, Weak<Core>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Records `core` as open on this thread, until [`closed_here`].
+pub(crate) fn opened_here(core: &Rc<Core>) {
+    OPEN_HERE.with(|open| open.borrow_mut().push((core.id(), Rc::downgrade(core))));
+}
+
+/// Forgets the loop `id` of this thread, which closed.
+pub(crate) fn closed_here(id: u32) {
+    let _ = OPEN_HERE.try_with(|open| open.borrow_mut().retain(|&(open_id, _)| open_id != id));
+}
+
+/// The open loop `id`, if it was made on this thread.
+pub(crate) fn open_here(id: u32) -> Option<Rc<Core>> {
+    OPEN_HERE
+        .try_with(|open| {
+            open.borrow().iter().find(|&&(open_id, _)| open_id == id).and_then(|(_, core)| core.upgrade())
+        })
+        .ok()
+        .flatten()
 }
 
 /// Calls `f` with the running loop's core, or `None` if no loop runs on this

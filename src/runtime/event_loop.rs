@@ -53,7 +53,9 @@ impl EventLoop {
     }
 
     pub(crate) fn with_config(config: LoopConfig) -> std::io::Result<EventLoop> {
-        Ok(EventLoop { core: Rc::new(Core::new(config)?) })
+        let core = Rc::new(Core::new(config)?);
+        context::opened_here(&core);
+        Ok(EventLoop { core })
     }
 
     /// Runs the loop until `future` completes, and returns its output.
@@ -182,6 +184,7 @@ impl EventLoop {
             return;
         }
         let _enter = context::enter_for_cleanup(core);
+        context::closed_here(core.id());
         drop(core.shared().close());
         // Destructors may create tasks, callbacks and timers; repeat until
         // nothing is left.

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::context;
 use super::shared::{Injected, Shared};
 use crate::error::LoopClosedError;
 
@@ -36,7 +37,8 @@ impl LoopHandle {
     }
 
     /// Schedules `callback` on the loop from any thread, waking the loop if
-    /// it is parked in the reactor.
+    /// it is parked in the reactor. On the loop's own thread it is
+    /// [`call_soon`](crate::call_soon): FIFO with it.
     ///
     /// # Errors
     ///
@@ -45,6 +47,12 @@ impl LoopHandle {
         &self,
         callback: impl FnOnce() + Send + 'static,
     ) -> Result<(), LoopClosedError> {
+        // On the loop's own thread this is `call_soon`, and keeps its place
+        // among the `call_soon`s, as asyncio's does.
+        if let Some(core) = context::open_here(self.shared.id()) {
+            drop(core.call_soon(Box::new(callback)));
+            return Ok(());
+        }
         self.shared.inject(Injected::Callback(Box::new(callback))).map_err(|_| LoopClosedError(()))
     }
 
