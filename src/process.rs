@@ -401,12 +401,12 @@ struct PipeWriter(RefCell<Option<Io<pipe::Sender>>>);
 
 fn pipe_reader(receiver: pipe::Receiver) -> io::Result<StreamReader> {
     receiver.set_nonblocking(true)?;
-    Ok(StreamReader::new(Rc::new(PipeReader(Io::new(receiver)?))))
+    Ok(StreamReader::new(Rc::new(PipeReader(Io::new(receiver)?)), Rc::default()))
 }
 
 fn pipe_writer(sender: pipe::Sender) -> io::Result<StreamWriter> {
     sender.set_nonblocking(true)?;
-    Ok(StreamWriter::new(Rc::new(PipeWriter(RefCell::new(Some(Io::new(sender)?))))))
+    Ok(StreamWriter::new(Rc::new(PipeWriter(RefCell::new(Some(Io::new(sender)?)))), Rc::default()))
 }
 
 fn not_this_way() -> io::Error {

@@ -1,9 +1,16 @@
 //! `StreamReader`: asyncio's buffered reads over a real connection.
 
+mod support;
+
 use std::io::ErrorKind;
 use std::time::Duration;
 
 use corio::{IncompleteReadError, LimitOverrunError, StreamReader, StreamWriter};
+use support::counting_alloc::{bytes_asked_here, Counting};
+use support::py_bool;
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
 
 /// A connected pair over loopback: what the server side writes, in
 /// `chunks` with a pause between them, the returned reader reads.
@@ -129,5 +136,119 @@ fn read_returns_what_is_there_and_read_to_end_the_rest() {
         assert_eq!(reader.read_to_end().await.unwrap(), b"defghij");
         assert!(reader.at_eof());
         assert_eq!(reader.read(10).await.unwrap(), b"");
+    });
+}
+
+/// `tests/asyncio/stream_limits.py`: the limit bounds the bytes before the
+/// separator, `LimitOverrunError::consumed` is asyncio's, and readline
+/// drops what asyncio drops; a reader is at its end once its own writer has
+/// closed, and drain after close reports the lost connection.
+#[test]
+fn limits_at_eof_and_drain_after_close_as_asyncio() {
+    fn payload(case: u8) -> &'static [u8] {
+        match case {
+            b'1' => b"1234567\n12345678\nnext\n",
+            b'2' => b"some dataAA",
+            b'3' => b"some dataAAA",
+            b'4' => b"123456",
+            _ => b"",
+        }
+    }
+    fn message(err: &std::io::Error) -> String {
+        let overrun = err.get_ref().and_then(|inner| inner.downcast_ref::<LimitOverrunError>()).unwrap();
+        format!("{overrun}: consumed {}", overrun.consumed)
+    }
+    let log = corio::run(async {
+        let server = corio::start_server(
+            |mut reader: StreamReader, mut writer: StreamWriter| async move {
+                let case = reader.read(1).await.unwrap();
+                let case = case.first().copied().unwrap_or(b'5');
+                writer.write(payload(case));
+                if case != b'4' {
+                    reader.read_to_end().await.unwrap();
+                }
+                writer.close();
+            },
+            "127.0.0.1",
+            0,
+        )
+        .await
+        .unwrap();
+        let port = server.local_addrs()[0].port();
+        let client = |case: u8, limit: usize| async move {
+            let (mut reader, mut writer) = corio::open_connection("127.0.0.1", port).await.unwrap();
+            reader.set_limit(limit);
+            writer.write(&[case]);
+            (reader, writer)
+        };
+        let close = |writer: StreamWriter| async move {
+            writer.close();
+            writer.wait_closed().await.unwrap();
+        };
+        let mut log = Vec::new();
+
+        let (mut reader, writer) = client(b'1', 7).await;
+        log.push(format!("limit 7: {}", py_bytes(&reader.readline().await.unwrap())));
+        let err = reader.readline().await.unwrap_err();
+        log.push(format!("limit 7, 8 bytes: {}", err));
+        log.push(format!("then {}", py_bytes(&reader.readline().await.unwrap())));
+        close(writer).await;
+
+        for case in [b'2', b'3'] {
+            let (mut reader, writer) = client(case, 3).await;
+            log.push(message(&reader.readuntil(b"AAA").await.unwrap_err()));
+            log.push(format!("buffered {}", py_bytes(&reader.read(100).await.unwrap())));
+            close(writer).await;
+        }
+
+        let (mut reader, writer) = client(b'4', 4).await;
+        log.push(format!("limit 4, no newline: {}", reader.readline().await.unwrap_err()));
+        let rest = reader.read(100).await.unwrap();
+        log.push(format!("then {}, at_eof {}", py_bytes(&rest), py_bool(reader.at_eof())));
+        close(writer).await;
+
+        let (reader, mut writer) = client(b'5', 100).await;
+        writer.close();
+        log.push(format!("at_eof after close: {}", py_bool(reader.at_eof())));
+        writer.wait_closed().await.unwrap();
+        log.push(format!("at_eof after wait_closed: {}", py_bool(reader.at_eof())));
+        writer.write(b"after close");
+        match writer.drain().await {
+            Ok(()) => log.push("drain after close: ok".to_string()),
+            Err(err) if err.kind() == ErrorKind::ConnectionReset => {
+                log.push(format!("drain after close: ConnectionResetError {err}"))
+            }
+            Err(err) => panic!("drain after close: {err}"),
+        }
+        server.close();
+        server.wait_closed().await;
+        log
+    });
+    assert_eq!(log, support::expected_log("stream_limits"));
+}
+
+/// Bytes as Python's `repr` prints these (printable ASCII and `\n`).
+fn py_bytes(bytes: &[u8]) -> String {
+    format!("b'{}'", String::from_utf8(bytes.to_vec()).unwrap().replace('\n', "\\n"))
+}
+
+/// Reading many short lines off a long buffer costs what the lines take,
+/// not what is left each time (it was quadratic: each line copied the rest
+/// of the buffer). Measured in bytes asked of the allocator, not in time.
+#[test]
+fn many_short_lines_cost_what_they_take() {
+    const LINES: usize = 64 * 1024;
+    corio::run(async {
+        let (mut reader, _writer) = reader_fed(vec![vec![b'\n'; LINES]]).await;
+        let asked_before = bytes_asked_here();
+        let mut lines = 0;
+        while !reader.readline().await.unwrap().is_empty() {
+            lines += 1;
+        }
+        let asked = bytes_asked_here() - asked_before;
+        assert_eq!(lines, LINES);
+        // The lines themselves, the buffer, the writer's side: a few times
+        // the data. Copying the rest per line asked for about 2 GiB.
+        assert!(asked < 16 * LINES, "{asked} bytes asked for {LINES} one-byte lines");
     });
 }

@@ -5,6 +5,7 @@ pub(crate) mod reader;
 pub(crate) mod server;
 pub(crate) mod writer;
 
+use std::cell::Cell;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::rc::Rc;
@@ -66,7 +67,9 @@ fn no_ip_address() -> io::Error {
     io::Error::new(io::ErrorKind::Unsupported, "a Unix-domain socket has no IP address")
 }
 
-/// Splits a connected socket into asyncio's two stream halves.
+/// Splits a connected socket into asyncio's two stream halves; the reader
+/// learns when the writer has closed the connection.
 pub(crate) fn split(socket: Rc<dyn ByteSocket>) -> (StreamReader, StreamWriter) {
-    (StreamReader::new(socket.clone()), StreamWriter::new(socket))
+    let closed = Rc::new(Cell::new(false));
+    (StreamReader::new(socket.clone(), closed.clone()), StreamWriter::new(socket, closed))
 }

@@ -1,5 +1,6 @@
 //! `StreamReader`: asyncio's buffered reading half of a connection.
 
+use std::cell::Cell;
 use std::fmt;
 use std::future::poll_fn;
 use std::io;
@@ -46,7 +47,10 @@ const CHUNK: usize = 64 * 1024;
 /// ```
 pub struct StreamReader {
     socket: Rc<dyn ByteSocket>,
-    buffer: Vec<u8>,
+    /// Set once this connection's writer has closed it: nothing more is
+    /// read (asyncio's `connection_lost` feeds the reader end of stream).
+    closed: Rc<Cell<bool>>,
+    buffer: Buffer,
     /// Where each socket read lands before its bytes join `buffer`: zeroed
     /// once, so reads do not zero-fill `buffer`'s growth every time.
     scratch: Box<[u8]>,
@@ -55,8 +59,16 @@ pub struct StreamReader {
 }
 
 impl StreamReader {
-    pub(crate) fn new(socket: Rc<dyn ByteSocket>) -> StreamReader {
-        StreamReader { socket, buffer: Vec::new(), scratch: Box::default(), eof: false, limit: DEFAULT_LIMIT }
+    /// A reader of `socket`, whose writer sets `closed` when it closes it.
+    pub(crate) fn new(socket: Rc<dyn ByteSocket>, closed: Rc<Cell<bool>>) -> StreamReader {
+        StreamReader {
+            socket,
+            closed,
+            buffer: Buffer::default(),
+            scratch: Box::default(),
+            eof: false,
+            limit: DEFAULT_LIMIT,
+        }
     }
 
     /// Sets the limit of `readline` and `readuntil`.
@@ -78,7 +90,7 @@ impl StreamReader {
         if n > 0 && self.buffer.is_empty() && !self.eof {
             self.fill().await?;
         }
-        Ok(self.take(n.min(self.buffer.len())))
+        Ok(self.buffer.take(n.min(self.buffer.len())))
     }
 
     /// Reads until end of stream (asyncio's `read(-1)`).
@@ -94,7 +106,7 @@ impl StreamReader {
         while !self.eof {
             self.fill().await?;
         }
-        Ok(self.take(self.buffer.len()))
+        Ok(self.buffer.take(self.buffer.len()))
     }
 
     /// Reads exactly `n` bytes.
@@ -113,9 +125,9 @@ impl StreamReader {
             self.fill().await?;
         }
         if self.buffer.len() >= n {
-            return Ok(self.take(n));
+            return Ok(self.buffer.take(n));
         }
-        let partial = self.take(self.buffer.len());
+        let partial = self.buffer.take(self.buffer.len());
         Err(io::Error::new(io::ErrorKind::UnexpectedEof, IncompleteReadError { partial, expected: Some(n) }))
     }
 
@@ -139,29 +151,33 @@ impl StreamReader {
     /// Cancel safe: the bytes stay buffered until the separator arrives.
     pub async fn readuntil(&mut self, separator: &[u8]) -> io::Result<Vec<u8>> {
         assert!(!separator.is_empty(), "readuntil needs a non-empty separator");
-        // Where the separator could still start, so each byte is looked at
-        // about once however the data arrives.
-        let mut searched = 0;
-        loop {
-            if let Some(at) = find(&self.buffer[searched..], separator).map(|at| at + searched) {
-                let end = at + separator.len();
-                if end > self.limit {
-                    return Err(limit_overrun("Separator is found, but chunk is longer than limit", at));
+        // asyncio's arithmetic, so that `LimitOverrunError::consumed` is
+        // its: `offset` is how far the separator cannot start, so each byte
+        // is looked at about once however the data arrives; the limit
+        // bounds the bytes before the separator.
+        let mut offset = 0;
+        let found = loop {
+            let len = self.buffer.len();
+            if len - offset >= separator.len() {
+                if let Some(at) = find(&self.buffer.as_slice()[offset..], separator) {
+                    break offset + at;
                 }
-                return Ok(self.take(end));
-            }
-            if self.buffer.len() > self.limit {
-                let len = self.buffer.len();
-                return Err(limit_overrun("Separator is not found, and chunk exceed the limit", len));
+                offset = len + 1 - separator.len();
+                if offset > self.limit {
+                    return Err(limit_overrun("Separator is not found, and chunk exceed the limit", offset));
+                }
             }
             if self.eof {
-                let partial = self.take(self.buffer.len());
+                let partial = self.buffer.take(len);
                 let err = IncompleteReadError { partial, expected: None };
                 return Err(io::Error::new(io::ErrorKind::UnexpectedEof, err));
             }
-            searched = self.buffer.len().saturating_sub(separator.len() - 1);
             self.fill().await?;
+        };
+        if found > self.limit {
+            return Err(limit_overrun("Separator is found, but chunk is longer than limit", found));
         }
+        Ok(self.buffer.take(found + separator.len()))
     }
 
     /// Reads one line, ending in `\n` (or the end of the stream: the last
@@ -169,10 +185,10 @@ impl StreamReader {
     ///
     /// # Errors
     ///
-    /// A line longer than the limit: an `io::Error` of kind `InvalidData`
-    /// wrapping a [`LimitOverrunError`], and, as in asyncio, the buffer is
-    /// discarded up to and including the separator (all of it if none was
-    /// found). Else the socket's error.
+    /// A line longer than the limit (not counting its `\n`): an `io::Error`
+    /// of kind `InvalidData` wrapping a [`LimitOverrunError`], and, as in
+    /// asyncio, the buffer is discarded up to and including the separator
+    /// (all of it if none was found). Else the socket's error.
     ///
     /// # Cancel safety
     ///
@@ -185,9 +201,10 @@ impl StreamReader {
                 Ok(partial.map(|incomplete| incomplete.partial).unwrap_or_default())
             }
             Err(err) if err.kind() == io::ErrorKind::InvalidData => {
-                match find(&self.buffer, b"\n") {
-                    Some(at) => drop(self.take(at + 1)),
-                    None => self.buffer.clear(),
+                let consumed = err.get_ref().and_then(|inner| inner.downcast_ref::<LimitOverrunError>());
+                match consumed.map(|overrun| overrun.consumed) {
+                    Some(at) if self.buffer.as_slice().get(at) == Some(&b'\n') => self.buffer.discard(at + 1),
+                    _ => self.buffer.clear(),
                 }
                 Err(err)
             }
@@ -195,28 +212,85 @@ impl StreamReader {
         }
     }
 
-    /// True once the stream has ended and the buffer is empty.
+    /// True once the stream has ended (or this connection's writer has
+    /// closed it) and the buffer is empty.
     pub fn at_eof(&self) -> bool {
-        self.eof && self.buffer.is_empty()
+        (self.eof || self.closed.get()) && self.buffer.is_empty()
     }
 
     /// Reads once from the socket into the buffer; marks the end of the
-    /// stream when the read returns nothing.
+    /// stream when the read returns nothing, or the connection was closed.
     async fn fill(&mut self) -> io::Result<()> {
+        if self.closed.get() {
+            self.eof = true;
+            return Ok(());
+        }
         if self.scratch.is_empty() {
             self.scratch = vec![0; CHUNK].into_boxed_slice();
         }
         let n = poll_fn(|cx| self.socket.poll_read(cx, &mut self.scratch)).await?;
-        self.buffer.extend_from_slice(&self.scratch[..n]);
+        self.buffer.extend(&self.scratch[..n]);
         if n == 0 {
             self.eof = true;
         }
         Ok(())
     }
+}
 
+/// The bytes read and not yet taken: `bytes[start..]`. Taking from the
+/// front moves `start`, not the bytes, so many short reads off a long buffer
+/// cost what they take rather than what is left; the taken front is let go
+/// when it is at least half of the vector and a read needs room.
+#[derive(Default)]
+struct Buffer {
+    bytes: Vec<u8>,
+    start: usize,
+}
+
+impl Buffer {
+    fn as_slice(&self) -> &[u8] {
+        &self.bytes[self.start..]
+    }
+
+    fn len(&self) -> usize {
+        self.bytes.len() - self.start
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Takes the first `n` bytes out.
     fn take(&mut self, n: usize) -> Vec<u8> {
-        let rest = self.buffer.split_off(n);
-        std::mem::replace(&mut self.buffer, rest)
+        if self.start == 0 && n == self.bytes.len() {
+            return std::mem::take(&mut self.bytes);
+        }
+        let taken = self.as_slice()[..n].to_vec();
+        self.discard(n);
+        taken
+    }
+
+    /// Drops the first `n` bytes.
+    fn discard(&mut self, n: usize) {
+        assert!(n <= self.len());
+        self.start += n;
+        if self.start == self.bytes.len() {
+            self.clear();
+        }
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.start = 0;
+    }
+
+    fn extend(&mut self, data: &[u8]) {
+        let needs_room = self.bytes.len() + data.len() > self.bytes.capacity();
+        if needs_room && self.start >= self.len() {
+            self.bytes.drain(..self.start);
+            self.start = 0;
+        }
+        self.bytes.extend_from_slice(data);
     }
 }
 

@@ -43,7 +43,8 @@ struct WriterState {
     /// `write_eof` was called: shut the write half down once flushed.
     eof: Cell<bool>,
     closing: Cell<bool>,
-    closed: Cell<bool>,
+    /// Set once the connection is closed; shared with its reader.
+    closed: Rc<Cell<bool>>,
     /// The error that stopped the flusher, as (kind, message).
     error: RefCell<Option<(io::ErrorKind, String)>>,
     /// `drain` waiters, woken at the low-water mark.
@@ -53,7 +54,8 @@ struct WriterState {
 }
 
 impl StreamWriter {
-    pub(crate) fn new(socket: Rc<dyn ByteSocket>) -> StreamWriter {
+    /// A writer of `socket` that sets `closed` once it has closed it.
+    pub(crate) fn new(socket: Rc<dyn ByteSocket>, closed: Rc<Cell<bool>>) -> StreamWriter {
         StreamWriter {
             state: Rc::new(WriterState {
                 socket,
@@ -61,7 +63,7 @@ impl StreamWriter {
                 flushing: Cell::new(false),
                 eof: Cell::new(false),
                 closing: Cell::new(false),
-                closed: Cell::new(false),
+                closed,
                 error: RefCell::new(None),
                 drained: WaitQueue::new(),
                 finished: WaitQueue::new(),
@@ -71,7 +73,8 @@ impl StreamWriter {
 
     /// Buffers `data` to be sent; it does not wait. Data written after
     /// [`close`](StreamWriter::close) or [`write_eof`](StreamWriter::write_eof)
-    /// is dropped.
+    /// is dropped, as asyncio's transport drops it; after `close`,
+    /// [`drain`](StreamWriter::drain) then fails with "Connection lost".
     ///
     /// # Panics
     ///
@@ -113,20 +116,31 @@ impl StreamWriter {
     ///
     /// # Errors
     ///
-    /// The error that stopped the sending (a reset, a broken pipe).
+    /// The error that stopped the sending (a reset, a broken pipe); once the
+    /// writer has closed the connection, `ConnectionReset` "Connection lost"
+    /// (asyncio's `ConnectionResetError`).
     ///
     /// # Cancel safety
     ///
     /// Cancel safe: nothing is lost; the data keeps being sent.
     pub async fn drain(&mut self) -> io::Result<()> {
         let state = &self.state;
-        if state.buffer.borrow().len() > HIGH_WATER && state.error.borrow().is_none() {
+        if state.closing.get() {
+            // As asyncio: one turn, in which a close under way may finish.
+            crate::yield_now().await;
+        }
+        let stopped = || state.error.borrow().is_some() || state.closed.get();
+        if state.buffer.borrow().len() > HIGH_WATER && !stopped() {
             wait_until(&state.drained, WaitingOn::Drain, || {
-                state.buffer.borrow().len() <= LOW_WATER || state.error.borrow().is_some()
+                state.buffer.borrow().len() <= LOW_WATER || stopped()
             })
             .await;
         }
-        state.check_error()
+        state.check_error()?;
+        if state.closed.get() {
+            return Err(io::Error::new(io::ErrorKind::ConnectionReset, "Connection lost"));
+        }
+        Ok(())
     }
 
     /// Closes the write half once the buffer is sent: the peer reads end of

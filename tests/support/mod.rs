@@ -2,6 +2,8 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod counting_alloc;
+
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -46,20 +48,22 @@ pub fn expected_log(name: &str) -> Vec<String> {
     parse_python_list(text.trim())
 }
 
-/// Parses a printed Python list of strings, such as `['a', "b-['c']"]`.
+/// Parses a printed Python list of strings, such as `['a', "b-['c']"]`
+/// (with `repr`'s escapes of a backslash and a quote undone).
 fn parse_python_list(text: &str) -> Vec<String> {
     let inner = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')).expect("a Python list");
     let mut items = Vec::new();
-    let mut chars = inner.chars().peekable();
+    let mut chars = inner.chars();
     while let Some(c) = chars.next() {
         if c == '\'' || c == '"' {
             let quote = c;
             let mut item = String::new();
-            for c in chars.by_ref() {
-                if c == quote {
-                    break;
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => item.extend(chars.next()),
+                    c if c == quote => break,
+                    c => item.push(c),
                 }
-                item.push(c);
             }
             items.push(item);
         }
