@@ -1,5 +1,7 @@
 //! `start_server`, `Server`, and the Unix-domain variants.
 
+mod support;
+
 use std::time::Duration;
 
 #[test]
@@ -96,4 +98,38 @@ fn a_host_name_is_resolved_off_the_loop() {
             corio::open_connection(&addr.ip().to_string(), addr.port()).await.unwrap();
         assert_eq!(reader.read_to_end().await.unwrap(), b"resolved");
     });
+}
+
+/// `tests/asyncio/server_close.py`: `close` closes the listening sockets
+/// before it returns.
+#[test]
+fn close_closes_the_listening_sockets_at_once() {
+    let log = corio::run(async {
+        let server = corio::start_server(
+            |_reader, writer: corio::StreamWriter| async move { writer.close() },
+            "127.0.0.1",
+            0,
+        )
+        .await
+        .unwrap();
+        let addr = server.local_addrs()[0];
+        let mut log = Vec::new();
+        if std::net::TcpStream::connect(addr).is_ok() {
+            log.push("connect while serving: ok");
+        }
+        server.close();
+        match std::net::TcpStream::connect(addr) {
+            Ok(_) => log.push("connect after close: ok"),
+            Err(err) if err.kind() == std::io::ErrorKind::ConnectionRefused => {
+                log.push("connect after close: refused")
+            }
+            Err(err) => panic!("connect after close: {err}"),
+        }
+        if std::net::TcpListener::bind(addr).is_ok() {
+            log.push("bind again: ok");
+        }
+        server.wait_closed().await;
+        log
+    });
+    assert_eq!(log, support::expected_log("server_close"));
 }

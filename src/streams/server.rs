@@ -204,11 +204,14 @@ impl Server {
         self.wait_closed().await;
     }
 
-    /// Stops accepting connections; the listening sockets close. Connections
-    /// already accepted go on.
+    /// Stops accepting connections: the listening sockets are closed before
+    /// this returns, so a connect right after is refused and the port can be
+    /// bound again. Connections already accepted go on.
     pub fn close(&self) {
-        for task in self.accept_loops.borrow_mut().drain(..) {
-            task.cancel();
+        let accept_loops = std::mem::take(&mut *self.accept_loops.borrow_mut());
+        for task in accept_loops {
+            // Each accept loop owns its listener: dropping it closes it.
+            task.cancel_now();
         }
         if !self.closed.closed.replace(true) {
             self.closed.waiters.notify_all();

@@ -118,6 +118,20 @@ impl<T: 'static> Task<T> {
         self.task.raw().cancel()
     }
 
+    /// Cancels the task at once if its loop runs here and it is not running:
+    /// its future is dropped before this returns. Else as
+    /// [`cancel`](Task::cancel).
+    pub(crate) fn cancel_now(&self) {
+        let raw = self.task.raw();
+        let now = context::with_current(|core| match core {
+            Some(core) if core.id() == raw.header().loop_id() => core.cancel_now(raw),
+            _ => false,
+        });
+        if !now {
+            raw.cancel();
+        }
+    }
+
     /// True once the task has ended: returned, panicked or been cancelled.
     pub fn done(&self) -> bool {
         self.header().is_done()
@@ -241,13 +255,7 @@ impl<T: 'static> Drop for Task<T> {
             // task that dropped it.
             raw.clear_awaiter();
             if self.awaited {
-                let now = context::with_current(|core| match core {
-                    Some(core) if core.id() == raw.header().loop_id() => core.cancel_now(raw),
-                    _ => false,
-                });
-                if !now {
-                    raw.cancel();
-                }
+                self.cancel_now();
             }
             context::with_current(|core| match core {
                 Some(core) => self.task.raw().handle_dropped(core.exceptions()),
