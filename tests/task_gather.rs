@@ -173,3 +173,32 @@ fn dropping_gather_drops_its_children() {
     });
     assert_eq!(drops.count(), 4);
 }
+
+/// Found by an adversarial pass: children woken while the rest of an old
+/// batch waited to be polled were never seen, so the second item never came.
+#[test]
+fn as_completed_sees_the_children_woken_after_it_handed_out_an_item() {
+    let outputs = corio::Runner::builder().virtual_time(true).build().unwrap().run(async {
+        let yields = |name: &'static str, times: usize| {
+            Box::pin(async move {
+                for _ in 0..times {
+                    corio::yield_now().await;
+                }
+                name
+            }) as std::pin::Pin<Box<dyn Future<Output = &'static str>>>
+        };
+        let sleeps = Box::pin(async {
+            corio::sleep(Duration::from_millis(1)).await;
+            "sleeper"
+        }) as std::pin::Pin<Box<dyn Future<Output = &'static str>>>;
+        let mut stream = corio::as_completed([yields("a", 3), yields("b", 10), sleeps]);
+        let first = stream.next().await.unwrap();
+        corio::sleep(Duration::from_millis(10)).await;
+        let second =
+            corio::timeout(Duration::from_secs(60), stream.next()).await.expect("the second item comes");
+        let third =
+            corio::timeout(Duration::from_secs(60), stream.next()).await.expect("the third item comes");
+        [first, second.unwrap(), third.unwrap()]
+    });
+    assert_eq!(outputs, ["a", "sleeper", "b"]);
+}

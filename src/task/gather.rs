@@ -30,8 +30,10 @@ pub(crate) struct Children<F: Future> {
     futures: Vec<Option<Pin<Box<F>>>>,
     wakers: Vec<Waker>,
     ready: Arc<ReadyList>,
-    /// Indices taken from `ready` for the current poll.
+    /// Indices taken from `ready`, oldest first; those from `polled` on are
+    /// not polled yet (what is left when `poll_woken` stopped early).
     batch: Vec<usize>,
+    polled: usize,
     remaining: usize,
 }
 
@@ -84,7 +86,7 @@ impl<F: Future> Children<F> {
             .map(|index| Waker::from(Arc::new(ChildWaker { index, ready: ready.clone() })))
             .collect();
         let remaining = futures.len();
-        Children { futures, wakers, ready, batch: Vec::new(), remaining }
+        Children { futures, wakers, ready, batch: Vec::new(), polled: 0, remaining }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -104,17 +106,26 @@ impl<F: Future> Children<F> {
         cx: &mut Context<'_>,
         mut on_output: impl FnMut(usize, F::Output) -> ControlFlow<B>,
     ) -> ControlFlow<B> {
-        if self.batch.is_empty() {
+        {
+            // Every call takes the whole list, even with some of the last
+            // batch left: only the wake-up that made the list non-empty woke
+            // the parent, and this call is the one it asked for.
             let mut state = self.ready.state.lock();
             match &state.parent {
                 Some(parent) if parent.will_wake(cx.waker()) => {}
                 _ => state.parent = Some(cx.waker().clone()),
             }
-            std::mem::swap(&mut self.batch, &mut state.indices);
-            // Oldest first: the batch is consumed from the back.
-            self.batch.reverse();
+            if self.polled == self.batch.len() {
+                // The usual case: the last batch is done; trade vectors.
+                self.batch.clear();
+                self.polled = 0;
+                std::mem::swap(&mut self.batch, &mut state.indices);
+            } else {
+                self.batch.extend(state.indices.drain(..));
+            }
         }
-        while let Some(index) = self.batch.pop() {
+        while let Some(&index) = self.batch.get(self.polled) {
+            self.polled += 1;
             let Some(future) = &mut self.futures[index] else { continue };
             let output = future.as_mut().poll(&mut Context::from_waker(&self.wakers[index]));
             if let Poll::Ready(output) = output {
