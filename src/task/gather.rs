@@ -121,7 +121,7 @@ impl<F: Future> Children<F> {
                 self.polled = 0;
                 std::mem::swap(&mut self.batch, &mut state.indices);
             } else {
-                self.batch.extend(state.indices.drain(..));
+                self.batch.append(&mut state.indices);
             }
         }
         while let Some(&index) = self.batch.get(self.polled) {
