@@ -3,6 +3,7 @@
 
 mod support;
 
+use std::future::Future;
 use std::rc::Rc;
 
 use corio::ExceptionContext;
@@ -140,4 +141,97 @@ fn task_error_is_send_sync_and_converts_to_io_error() {
     });
     let boxed: Box<dyn std::error::Error + Send + Sync> = cancelled.into();
     assert_eq!(boxed.to_string(), "task Task-2 was cancelled");
+}
+
+/// Panics when dropped.
+struct PanicsOnDrop(&'static str);
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        panic!("{}", self.0);
+    }
+}
+
+/// A waker of no loop's that panics when woken.
+struct PanickingWaker;
+
+impl std::task::Wake for PanickingWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        panic!("waker broke");
+    }
+}
+
+#[test]
+fn a_detached_tasks_output_that_panics_when_dropped_is_reported() {
+    corio::run(async {
+        let seen = capture_exceptions();
+        drop(corio::create_task(async { PanicsOnDrop("output broke") }));
+        corio::yield_now().await;
+        corio::yield_now().await;
+        let seen = seen.borrow();
+        assert_eq!(seen.len(), 1);
+        assert_eq!(seen[0].panic.as_deref(), Some("output broke"));
+    });
+}
+
+#[test]
+fn a_foreign_waker_that_panics_when_a_timer_wakes_it_is_reported() {
+    corio::run(async {
+        let seen = capture_exceptions();
+        let mut sleep = Box::pin(corio::sleep(std::time::Duration::from_millis(1)));
+        let waker = std::task::Waker::from(std::sync::Arc::new(PanickingWaker));
+        assert!(sleep.as_mut().poll(&mut std::task::Context::from_waker(&waker)).is_pending());
+        corio::sleep(std::time::Duration::from_millis(5)).await;
+        let seen = seen.borrow();
+        assert_eq!(seen.len(), 1);
+        assert_eq!(seen[0].message, "Exception in a waker");
+        assert_eq!(seen[0].panic.as_deref(), Some("waker broke"));
+    });
+}
+
+#[test]
+fn a_callback_dropped_when_the_loop_closes_that_panics_is_reported() {
+    let seen = corio::run(async {
+        let seen = capture_exceptions();
+        let value = PanicsOnDrop("capture broke");
+        drop(corio::call_later(std::time::Duration::from_secs(3600), move || drop(value)));
+        seen
+    });
+    let seen = seen.borrow();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].message, "Exception in callback");
+    assert_eq!(seen[0].panic.as_deref(), Some("capture broke"));
+}
+
+/// A waker whose drop sets a timer on the running loop.
+struct CallsLaterOnDrop(std::task::Waker);
+
+impl Drop for CallsLaterOnDrop {
+    fn drop(&mut self) {
+        drop(corio::call_later(std::time::Duration::ZERO, || {}));
+    }
+}
+
+impl std::task::Wake for CallsLaterOnDrop {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.wake_by_ref();
+    }
+}
+
+#[test]
+fn a_waker_replaced_on_a_timer_may_use_the_loop_when_dropped() {
+    corio::run(async {
+        let mut sleep = Box::pin(corio::sleep(std::time::Duration::from_millis(1)));
+        std::future::poll_fn(|cx| {
+            let first = std::task::Waker::from(std::sync::Arc::new(CallsLaterOnDrop(cx.waker().clone())));
+            let second = std::task::Waker::from(std::sync::Arc::new(CallsLaterOnDrop(cx.waker().clone())));
+            assert!(sleep.as_mut().poll(&mut std::task::Context::from_waker(&first)).is_pending());
+            drop(first);
+            // The timer lets go of `first` here, and its drop reaches the loop.
+            assert!(sleep.as_mut().poll(&mut std::task::Context::from_waker(&second)).is_pending());
+            std::task::Poll::Ready(())
+        })
+        .await;
+        sleep.await;
+    });
 }

@@ -44,6 +44,12 @@ const IO_INTERVAL: u32 = 61;
 /// peak allocated.
 const READY_SHRINK_FLOOR: usize = 4096;
 
+/// How a panic of a callback, or of a captured value's drop, is reported
+/// (asyncio's words).
+pub(crate) const IN_CALLBACK: &str = "Exception in callback";
+/// How a panic of another executor's waker is reported.
+pub(crate) const IN_WAKER: &str = "Exception in a waker";
+
 /// One entry of the ready queue: work to do on this turn or the next.
 pub(crate) enum ReadyItem {
     /// Poll (or cancel) a task.
@@ -226,16 +232,15 @@ impl Core {
 
     /// Replaces the waker of a pending timer; false if it already fired.
     pub(crate) fn update_timer(&self, key: TimerKey, waker: &Waker) -> bool {
-        match self.timers.borrow_mut().get_mut(key) {
-            Some(TimerValue::Wake(old)) => {
-                if !old.will_wake(waker) {
-                    *old = waker.clone();
-                }
-                true
-            }
-            Some(_) => true,
-            None => false,
-        }
+        let (found, replaced) = match self.timers.borrow_mut().get_mut(key) {
+            Some(TimerValue::Wake(old)) if !old.will_wake(waker) => (true, Some(std::mem::replace(old, waker.clone()))),
+            Some(_) => (true, None),
+            None => (false, None),
+        };
+        // Dropped once the timers are not borrowed: a waker's drop may set
+        // a timer of its own.
+        drop(replaced);
+        found
     }
 
     /// Wakes `waker` on the next turn, as a timer firing now would.
@@ -441,8 +446,11 @@ impl Core {
         if let Err(err) = self.reactor.borrow_mut().turn(park, now, &mut wakers) {
             panic!("the event loop's reactor failed: {err}");
         }
-        // Woken once the reactor is no longer borrowed.
-        wakers.into_iter().for_each(Waker::wake);
+        // Woken once the reactor is no longer borrowed. Wakers of other
+        // executors run their code here.
+        for waker in wakers {
+            self.guarded(IN_WAKER, || waker.wake());
+        }
         self.turns_without_io.set(0);
         self.take_injected();
     }
@@ -523,6 +531,16 @@ impl Core {
     }
 
     /// Runs one ready item; in debug mode, timed, so a slow one is reported.
+    /// Runs `f`, which runs or drops a user's code (a callback, a waker of
+    /// another executor, a captured value): a panic is reported, under
+    /// `message`, as asyncio reports an exception in a callback, and the
+    /// loop goes on.
+    pub(crate) fn guarded(&self, message: &str, f: impl FnOnce()) {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
+            self.exceptions.report_panic(message, None, &*payload);
+        }
+    }
+
     fn run_item(&self, item: ReadyItem, main: &mut dyn FnMut(u64)) {
         if !self.exceptions.debug() {
             return self.run_untimed(item, main);
@@ -540,16 +558,14 @@ impl Core {
             ReadyItem::Task(task) => self.run_task(task),
             ReadyItem::Callback(callback) => {
                 if let Some(callback) = callback.take() {
-                    if let Err(payload) = catch_unwind(AssertUnwindSafe(callback)) {
-                        self.exceptions.report_panic("Exception in callback", None, &*payload);
-                    }
+                    self.guarded(IN_CALLBACK, callback);
                 }
             }
             ReadyItem::WakeTask(task) => task.wake(),
             ReadyItem::WakeOther => {
                 let waker = self.other_wakes.borrow_mut().pop_front();
                 if let Some(waker) = waker {
-                    waker.wake();
+                    self.guarded(IN_WAKER, || waker.wake());
                 }
             }
             ReadyItem::Main(generation) => main(generation),

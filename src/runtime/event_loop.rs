@@ -11,7 +11,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use super::context::{self, EnterGuard};
-use super::core::{Core, Current, ReadyItem};
+use super::core::{Core, Current, ReadyItem, IN_CALLBACK, IN_WAKER};
 use super::exception::{ExceptionContext, ExceptionHandler};
 use super::handles::{Handle, TimerHandle};
 use super::loop_handle::LoopHandle;
@@ -204,9 +204,17 @@ impl EventLoop {
                     core.task_ended(&task);
                 }
             }
-            drop(ready);
-            drop(other_wakes);
-            drop(timers);
+            // Each goes on its own: a callback's captures or a waker of
+            // another executor may panic when dropped.
+            for item in ready {
+                core.guarded(IN_CALLBACK, || drop(item));
+            }
+            for waker in other_wakes {
+                core.guarded(IN_WAKER, || drop(waker));
+            }
+            for timer in timers {
+                core.guarded(IN_CALLBACK, || drop(timer));
+            }
         }
         core.closed.set(true);
         if let Some(pool) = core.thread_pool.get() {
