@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -138,7 +139,11 @@ impl Inner {
                     state.idle -= 1;
                 }
             };
-            job();
+            // A job's own panics are its business (`threads.rs` hands them
+            // to the awaiter); one that still escapes — a result nobody
+            // awaited, panicking as it is dropped here — must not kill the
+            // thread, or the pool would run short for ever.
+            let _ = catch_unwind(AssertUnwindSafe(job));
         }
     }
 }

@@ -65,7 +65,8 @@ where
 ///
 /// `f` is submitted at once; the returned [`Promise`] settles with its
 /// value, or with a panic [`TaskError`], or cancelled if the pool was shut
-/// down.
+/// down. Called in a loop with virtual time, the job holds the clock still
+/// while it runs, as a `to_thread` does.
 ///
 /// # Examples
 ///
@@ -79,5 +80,6 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    submit(pool, f, None)
+    let in_flight = context::with_current(|core| core.map(|core| core.shared().job_in_flight()));
+    submit(pool, f, in_flight)
 }

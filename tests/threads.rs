@@ -88,3 +88,48 @@ fn run_shuts_the_loops_pool_down_and_joins_its_threads() {
     });
     assert!(exited.load(Ordering::SeqCst), "run joined the pool's threads before returning");
 }
+
+/// Panics when dropped.
+struct PanicsOnDrop;
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        panic!("result broke");
+    }
+}
+
+/// Found by an adversarial pass: the result of a `to_thread` whose awaiter
+/// gave up was dropped on the worker, outside the job's guard, and its
+/// panic killed the only worker; every later `to_thread` waited for ever.
+#[test]
+fn a_result_that_panics_when_dropped_by_nobody_does_not_kill_the_worker() {
+    let mut runner = corio::Runner::builder().thread_pool_size(1).build().unwrap();
+    runner.run(async {
+        let (finish, finish_rx) = std::sync::mpsc::channel::<()>();
+        let orphaned = corio::wait_for(
+            std::time::Duration::from_millis(1),
+            corio::to_thread(move || {
+                finish_rx.recv().unwrap();
+                PanicsOnDrop
+            }),
+        );
+        assert!(orphaned.await.is_err(), "the awaiter gave up");
+        finish.send(()).unwrap(); // the job ends now, and its result is dropped on the worker
+        let next = corio::wait_for(std::time::Duration::from_secs(10), corio::to_thread(|| 7));
+        assert_eq!(next.await.expect("the pool still runs jobs").unwrap(), 7);
+    });
+}
+
+/// Under virtual time the clock does not jump over a job that
+/// `run_in_executor` started, as it does not over a `to_thread`.
+#[test]
+fn the_virtual_clock_waits_for_a_run_in_executor_job() {
+    let pool = corio::ThreadPool::new(1);
+    let mut runner = corio::Runner::builder().virtual_time(true).build().unwrap();
+    let outcome = runner.run(async {
+        let job = corio::run_in_executor(&pool, || thread::sleep(std::time::Duration::from_millis(50)));
+        corio::wait_for(std::time::Duration::from_secs(1), job).await
+    });
+    assert!(outcome.is_ok(), "the 1 s timeout did not fire while the job ran");
+    pool.shutdown();
+}

@@ -233,7 +233,9 @@ impl Core {
     /// Replaces the waker of a pending timer; false if it already fired.
     pub(crate) fn update_timer(&self, key: TimerKey, waker: &Waker) -> bool {
         let (found, replaced) = match self.timers.borrow_mut().get_mut(key) {
-            Some(TimerValue::Wake(old)) if !old.will_wake(waker) => (true, Some(std::mem::replace(old, waker.clone()))),
+            Some(TimerValue::Wake(old)) if !old.will_wake(waker) => {
+                (true, Some(std::mem::replace(old, waker.clone())))
+            }
             Some(_) => (true, None),
             None => (false, None),
         };
