@@ -153,3 +153,61 @@ fn an_event_loop_can_be_driven_by_hand() {
     event_loop.close();
     event_loop.close();
 }
+
+/// Records, when dropped, which loop is running.
+struct NotesLoopOnDrop(Log);
+
+impl Drop for NotesLoopOnDrop {
+    fn drop(&mut self) {
+        self.0.push(format!("dropped on {:?}", corio::get_running_loop()));
+    }
+}
+
+/// A runner with a pending task, for dropping inside another loop.
+fn runner_with_a_pending_task(log: &Log) -> (corio::Runner, String) {
+    let mut runner = corio::Runner::new();
+    let guard = NotesLoopOnDrop(log.clone());
+    let id = runner.run(async move {
+        drop(corio::create_task(async move {
+            let _guard = guard;
+            std::future::pending::<()>().await
+        }));
+        format!("dropped on {:?}", corio::get_running_loop())
+    });
+    (runner, id)
+}
+
+/// A runner dropped inside another loop's task cancels its tasks with its
+/// own loop current, then hands the thread back to the other loop.
+#[test]
+fn a_runner_dropped_inside_another_loops_task_cleans_up_quietly() {
+    let log = Log::new();
+    let (runner, inner_id) = runner_with_a_pending_task(&log);
+    let outer_log = log.clone();
+    corio::run(async move {
+        let outer_id = format!("{:?}", corio::get_running_loop());
+        drop(runner);
+        assert_eq!(format!("{:?}", corio::get_running_loop()), outer_id, "the outer loop is current again");
+        corio::yield_now().await;
+        outer_log.push("outer loop goes on");
+    });
+    assert_eq!(log.take(), [inner_id, "outer loop goes on".to_string()]);
+}
+
+/// Found by an adversarial pass: a runner dropped while a task of another
+/// loop unwinds aborted the process ("panic in a destructor during
+/// cleanup"). Now the task's panic is caught and handed to its awaiter.
+#[test]
+fn a_runner_dropped_while_another_loops_task_panics_does_not_abort() {
+    let log = Log::new();
+    let (runner, inner_id) = runner_with_a_pending_task(&log);
+    corio::run(async move {
+        let task = corio::create_task(async move {
+            let _runner = runner;
+            panic!("the task fails with a runner in hand");
+        });
+        let err = task.await.unwrap_err();
+        assert!(err.is_panic());
+    });
+    assert_eq!(log.take(), [inner_id]);
+}

@@ -89,30 +89,27 @@ pub(crate) fn enter(core: &Rc<Core>) -> EnterGuard {
         }
         *current = Some(core.clone());
     });
-    EnterGuard { loop_here: here::set(core.id()) }
+    EnterGuard { loop_here: here::set(core.id()), outer: None }
 }
 
-/// Makes `core` current for cleanup work unless another loop runs here; the
-/// guard is `None` when nothing was entered.
-pub(crate) fn enter_for_cleanup(core: &Rc<Core>) -> Option<EnterGuard> {
-    CURRENT
-        .try_with(|current| {
-            let mut current = current.borrow_mut();
-            if current.is_some() {
-                return None;
-            }
-            *current = Some(core.clone());
-            Some(EnterGuard { loop_here: here::set(core.id()) })
-        })
-        .ok()
-        .flatten()
+/// Makes `core` current for cleanup work (cancelling and dropping its
+/// tasks), even inside another running loop: a loop dropped in a task of
+/// another is cleaned up with itself current, so what its destructors do
+/// reaches it, and the other loop is current again when the guard drops.
+pub(crate) fn enter_for_cleanup(core: &Rc<Core>) -> EnterGuard {
+    // On a thread that is exiting there is no thread-local: nothing to enter.
+    let outer = CURRENT.try_with(|current| current.replace(Some(core.clone()))).ok().flatten();
+    EnterGuard { loop_here: here::set(core.id()), outer }
 }
 
-/// Uninstalls the running loop when dropped.
+/// Uninstalls the running loop when dropped, putting back the loop it was
+/// entered inside of, if any.
 #[derive(Debug)]
 pub(crate) struct EnterGuard {
     /// What the task cell's record of the loop running here was before.
     loop_here: u32,
+    /// The loop that was current before (only for cleanup inside it).
+    outer: Option<Rc<Core>>,
 }
 
 impl Drop for EnterGuard {
@@ -120,7 +117,8 @@ impl Drop for EnterGuard {
         here::set(self.loop_here);
         // The core is taken out before it drops, so its destructor never
         // runs while the thread-local is borrowed.
-        let core = CURRENT.try_with(|current| current.borrow_mut().take());
+        let outer = self.outer.take();
+        let core = CURRENT.try_with(|current| current.replace(outer));
         drop(core);
     }
 }

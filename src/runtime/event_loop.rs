@@ -155,7 +155,10 @@ impl EventLoop {
     /// Makes the loop running (and current) for a scope.
     #[track_caller]
     fn start_running(&self) -> RunningGuard<'_> {
-        let enter = context::enter(&self.core);
+        self.running_as(context::enter(&self.core))
+    }
+
+    fn running_as(&self, enter: EnterGuard) -> RunningGuard<'_> {
         self.core.running.set(true);
         RunningGuard { core: &self.core, _enter: enter }
     }
@@ -238,7 +241,9 @@ impl EventLoop {
             for task in tasks {
                 task.cancel();
             }
-            let _running = self.start_running();
+            // Cleanup, allowed inside another loop's task (a runner dropped
+            // there): this loop is current for these turns only.
+            let _running = self.running_as(context::enter_for_cleanup(&self.core));
             self.core.run_once(&mut |_| {});
         }
     }
