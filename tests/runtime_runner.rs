@@ -211,3 +211,28 @@ fn a_runner_dropped_while_another_loops_task_panics_does_not_abort() {
     });
     assert_eq!(log.take(), [inner_id]);
 }
+
+/// A task of one loop awaited on another would wait for ever (its loop is
+/// not running): it panics instead, as asyncio's "attached to a different
+/// loop".
+#[test]
+#[should_panic(expected = "attached to a different loop")]
+#[expect(clippy::async_yields_async, reason = "the task is handed out, to be awaited on the other loop")]
+fn awaiting_a_task_on_another_loop_panics() {
+    let mut first = corio::Runner::new();
+    let task = first.run(async { corio::create_task(std::future::pending::<()>()) });
+    let mut second = corio::Runner::new();
+    let _ = second.run(task);
+}
+
+/// A socket registered with one loop and used on another gets a clear
+/// error instead of waiting for ever.
+#[test]
+fn accepting_on_another_loops_listener_is_an_error() {
+    let mut first = corio::Runner::new();
+    let listener = first.run(async { corio::TcpListener::bind("127.0.0.1:0").unwrap() });
+    let mut second = corio::Runner::builder().virtual_time(true).build().unwrap();
+    let accepted = second.run(async { corio::wait_for(Duration::from_secs(60), listener.accept()).await });
+    let err = accepted.expect("no hang").unwrap_err();
+    assert!(err.to_string().contains("attached to a different loop"), "{err}");
+}

@@ -9,6 +9,7 @@ use std::task::{Context, Poll, Waker};
 use crate::reactor::sources::{Direction, SourceKey};
 use crate::runtime::context;
 use crate::runtime::core::Core;
+use crate::runtime::task::cell::here;
 use crate::runtime::task::info::WaitingOn;
 
 /// `source`, registered with the loop it was made on. Dropping it
@@ -83,6 +84,10 @@ impl<S: mio::event::Source> Io<S> {
         loop {
             let poll = core.reactor().borrow_mut().poll_ready(self.key, direction, cx);
             let Poll::Ready(seen) = poll else {
+                // Only its own loop's reactor will ever report it ready.
+                if here::get() != core.id() {
+                    return Poll::Ready(Err(other_loop(core.id())));
+                }
                 context::note_waiting(match direction {
                     Direction::Read => WaitingOn::IoRead,
                     Direction::Write => WaitingOn::IoWrite,
@@ -169,4 +174,9 @@ fn no_running_loop() -> io::Error {
 /// The error of a socket used after its loop closed.
 pub(crate) fn loop_closed() -> io::Error {
     io::Error::new(io::ErrorKind::NotConnected, crate::error::LoopClosedError(()))
+}
+
+/// The error of a socket used while another loop than its own runs.
+fn other_loop(own: u32) -> io::Error {
+    io::Error::other(format!("socket attached to a different loop (loop {own}) than the one running here"))
 }

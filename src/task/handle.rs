@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use crate::error::TaskError;
 use crate::runtime::context;
 use crate::runtime::exception::DefaultReport;
-use crate::runtime::task::cell::{Lifecycle, RawTask, TaskRef};
+use crate::runtime::task::cell::{here, Lifecycle, RawTask, TaskRef};
 use crate::runtime::task::info::{TaskId, TaskInfo, WaitingOn};
 
 /// A handle to a task made by [`create_task`](crate::create_task).
@@ -82,6 +82,12 @@ impl<T: 'static> Task<T> {
         }
         if self.done() {
             panic!("`Task` polled after its result was taken");
+        }
+        // Its loop must be the one running here, or nothing would ever
+        // finish it: the waiting would be for ever.
+        let loop_id = self.header().loop_id();
+        if here::get() != loop_id {
+            panic!("{self:?} is attached to a different loop (loop {loop_id}), not the one running here");
         }
         self.task.raw().set_awaiter(cx.waker());
         context::note_waiting(WaitingOn::Task);
