@@ -72,6 +72,30 @@ fn maxsize_full_and_nonblocking_errors() {
     assert_eq!(PutError::Full(1).to_string(), "the queue is full");
 }
 
+/// `put_nowait` fails exactly when `full()` says so, also while a getter
+/// waits (CPython: the item put for a waiting getter counts in `qsize`
+/// until the getter runs).
+#[test]
+fn put_nowait_is_full_exactly_when_full_says_so() {
+    corio::run(async {
+        let queue = corio::Queue::new(1);
+        let getter = {
+            let queue = queue.clone();
+            corio::create_task(async move { queue.get().await.unwrap() })
+        };
+        corio::yield_now().await;
+        let put = |item| {
+            let full = queue.full();
+            assert_eq!(queue.put_nowait(item).is_err(), full, "put_nowait({item}) with full() {full}");
+            full
+        };
+        assert!(!put(1));
+        assert!(put(2), "the item for the waiting getter fills the queue");
+        assert_eq!(getter.await.unwrap(), 1);
+        assert!(!put(3));
+    });
+}
+
 #[test]
 fn blocked_getters_and_putters_are_served_in_fifo_order() {
     let log = Log::new();

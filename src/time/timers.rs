@@ -50,7 +50,7 @@ const NEVER: u64 = u64::MAX;
 /// Marks a vacant slot's `heap_index`.
 const VACANT: u32 = u32::MAX;
 /// Tables smaller than this are not worth shrinking.
-const SHRINK_FLOOR: usize = 1024;
+const SHRINK_FLOOR: usize = 64;
 
 #[derive(Debug, Clone, Copy)]
 struct Entry {
