@@ -91,6 +91,7 @@ compile_error!(
      an eventfd for wake-ups from other threads, and pidfds (Linux 5.3+) for child processes"
 );
 
+mod atomic;
 mod error;
 mod macro_support;
 mod net;
@@ -114,7 +115,9 @@ pub use crate::error::{
 pub use crate::net::tcp::{TcpListener, TcpStream};
 pub use crate::net::udp::UdpSocket;
 pub use crate::net::unix::{UnixDatagram, UnixListener, UnixStream};
-pub use crate::process::{create_subprocess_exec, create_subprocess_shell, Process, ProcessBuilder};
+pub use crate::process::{
+    create_subprocess_exec, create_subprocess_shell, Process, ProcessBuilder, SpawnProcess,
+};
 pub use crate::runtime::current::{
     call_at, call_exception_handler, call_later, call_soon, get_running_loop, set_exception_handler, time,
     try_get_running_loop,

@@ -10,12 +10,13 @@
 //! delivery — through the loop's signal self-pipe — prompts the
 //! non-blocking `waitpid` instead. No polling loop, no thread per child. Piped stdio becomes corio streams. A `Process` dropped
 //! before its child exits leaves a task (or, without a running loop, a
-//! thread) behind to reap it, so no zombie is left.
+//! thread) behind to reap it, and a reaping task dropped when its loop closes
+//! leaves a thread in turn, so no zombie is left.
 
 use std::cell::RefCell;
 use std::ffi::OsStr;
 use std::fmt;
-use std::future::{poll_fn, IntoFuture, Ready};
+use std::future::{poll_fn, Future, IntoFuture};
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -153,17 +154,32 @@ impl ProcessBuilder {
 
 impl IntoFuture for ProcessBuilder {
     type Output = io::Result<Process>;
-    type IntoFuture = Ready<io::Result<Process>>;
+    type IntoFuture = SpawnProcess;
 
-    /// Starts the child (a plain `fork`/`exec`, as asyncio does on the
-    /// loop's thread).
+    /// A future that starts the child when first polled (a plain
+    /// `fork`/`exec`, as asyncio does on the loop's thread), so that one
+    /// dropped unpolled starts nothing, as an un-awaited coroutine.
     ///
     /// # Errors
     ///
     /// `NotFound` for a program that does not exist, and the OS's other
     /// errors.
-    fn into_future(self) -> Ready<io::Result<Process>> {
-        std::future::ready(self.spawn())
+    fn into_future(self) -> SpawnProcess {
+        SpawnProcess(Some(self))
+    }
+}
+
+/// The future of a [`ProcessBuilder`]: starts the child when first polled.
+#[derive(Debug)]
+#[must_use = "a future does nothing unless polled"]
+pub struct SpawnProcess(Option<ProcessBuilder>);
+
+impl Future for SpawnProcess {
+    type Output = io::Result<Process>;
+
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<Process>> {
+        let builder = self.0.take().expect("SpawnProcess polled after it completed");
+        Poll::Ready(builder.spawn())
     }
 }
 
@@ -289,8 +305,8 @@ impl Process {
 
 impl Drop for Process {
     /// Kills the child if asked to (`kill_on_drop`), and makes sure it is
-    /// reaped once it exits: by a task of the running loop, or else by a
-    /// thread.
+    /// reaped once it exits: by a task of the running loop, or else (no
+    /// loop, or the loop closed first) by a thread.
     fn drop(&mut self) {
         if self.status.is_some() {
             return;
@@ -302,14 +318,31 @@ impl Drop for Process {
         if let Ok(Some(_)) = child.try_wait() {
             return;
         }
+        let mut orphan = Orphan(Some(child));
         if crate::try_get_running_loop().is_some() {
             let mut exit = std::mem::replace(&mut self.exit, ExitWatch::Taken);
             drop(crate::create_task(async move {
-                let _ = exit.wait(&mut child).await;
+                if let Some(child) = &mut orphan.0 {
+                    let _ = exit.wait(child).await;
+                }
             }));
-            return;
         }
-        std::thread::spawn(move || child.wait());
+    }
+}
+
+/// A child nobody will wait for. The reaping task holds it; if that task
+/// is dropped before the child exits (the loop closed under it), or there
+/// is no loop at all, a thread is left to wait for the child, so that no
+/// zombie outlives it.
+struct Orphan(Option<Child>);
+
+impl Drop for Orphan {
+    fn drop(&mut self) {
+        let Some(mut child) = self.0.take() else { return };
+        // `Child` remembers a status once reaped: `Some` here means done.
+        if let Ok(None) = child.try_wait() {
+            std::thread::spawn(move || child.wait());
+        }
     }
 }
 

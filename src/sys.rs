@@ -170,9 +170,8 @@ pub(crate) fn write_byte_from_handler(fd: RawFd, byte: u8) {
     // SAFETY: `__errno_location` returns this thread's errno, valid for
     // the thread's life.
     let errno = unsafe { *libc::__errno_location() };
-    // SAFETY: `byte` outlives the call. `fd` may have been closed by a
-    // loop closing on another thread; `write` then fails with EBADF,
-    // which is harmless.
+    // SAFETY: `byte` outlives the call. `fd` is open: a loop keeps its
+    // pipe open until no handler is writing to it (`signal::slots`).
     let _ = syscall!(write(fd, (&byte as *const u8).cast(), 1));
     // SAFETY: as above.
     unsafe { *libc::__errno_location() = errno };

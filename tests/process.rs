@@ -7,19 +7,21 @@ use std::time::{Duration, Instant};
 const SIGKILL: i32 = 9;
 const SIGTERM: i32 = 15;
 
-/// Children of this process that have exited but were never reaped.
-fn zombie_children() -> usize {
-    let me = std::process::id().to_string();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|entry| std::fs::read_to_string(entry.ok()?.path().join("stat")).ok())
-        .filter(|stat| {
-            // pid (comm) state ppid ...
-            let fields: Vec<&str> =
-                stat.rsplit_once(')').map_or(vec![], |(_, rest)| rest.split_whitespace().collect());
-            fields.first() == Some(&"Z") && fields.get(1) == Some(&me.as_str())
-        })
-        .count()
+/// Whether process `pid` is gone: exited and reaped, no `/proc` entry
+/// left, not even a zombie's. (Other tests' children come and go in
+/// parallel, so each test asks only about its own.)
+fn gone(pid: u32) -> bool {
+    !std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Waits, blocking the thread for up to ten seconds, for `pid` to be gone.
+fn gone_soon(pid: u32) -> bool {
+    (0..1000).any(|_| {
+        gone(pid) || {
+            std::thread::sleep(Duration::from_millis(10));
+            false
+        }
+    })
 }
 
 #[test]
@@ -94,23 +96,24 @@ fn terminate_sends_sigterm() {
 
 #[test]
 fn two_hundred_children_in_parallel_leave_no_zombie() {
-    let codes = corio::run(async {
+    let (pids, codes): (Vec<u32>, Vec<i32>) = corio::run(async {
         corio::gather((0..200).map(|i| async move {
             let mut child = corio::create_subprocess_shell(format!("exit {}", i % 7)).await.unwrap();
-            child.wait().await.unwrap().code().unwrap()
+            (child.pid(), child.wait().await.unwrap().code().unwrap())
         }))
         .await
-    });
+    })
+    .into_iter()
+    .unzip();
     assert_eq!(codes, (0..200).map(|i| i % 7).collect::<Vec<_>>());
-    assert_eq!(zombie_children(), 0);
+    assert!(pids.into_iter().all(gone), "a waited-for child is still in /proc");
 }
 
-/// Waits, up to `seconds`, for process `pid` to be gone (exited and
-/// reaped: no `/proc` entry left, not even a zombie's).
+/// Waits, up to `seconds`, for process `pid` to be gone, sleeping on the
+/// loop so that the loop can reap it meanwhile.
 async fn gone_within_seconds(pid: u32, seconds: u64) -> bool {
-    let path = format!("/proc/{pid}");
     for _ in 0..seconds * 100 {
-        if !std::path::Path::new(&path).exists() {
+        if gone(pid) {
             return true;
         }
         corio::sleep(Duration::from_millis(10)).await;
@@ -138,6 +141,32 @@ fn kill_on_drop_kills_the_child() {
     });
 }
 
+/// `run` cancels every task left when its main future ends, the task that
+/// would reap a dropped `Process` among them: a thread takes over.
+#[test]
+fn a_process_dropped_as_run_ends_is_still_reaped() {
+    let pid = corio::run(async {
+        let child = corio::create_subprocess_exec("sleep", ["0.2"]).await.unwrap();
+        child.pid()
+    });
+    assert!(gone_soon(pid), "child {pid} was left a zombie");
+}
+
+#[test]
+fn kill_on_drop_as_run_ends_leaves_no_zombie() {
+    let pids = corio::run(async {
+        let mut pids = Vec::new();
+        for _ in 0..20 {
+            let child = corio::create_subprocess_exec("sleep", ["100"]).kill_on_drop(true).await.unwrap();
+            pids.push(child.pid());
+        }
+        pids
+    });
+    for pid in pids {
+        assert!(gone_soon(pid), "child {pid} was left a zombie");
+    }
+}
+
 #[test]
 fn a_program_that_does_not_exist_is_not_found() {
     let err = corio::run(async {
@@ -158,6 +187,30 @@ fn cwd_and_env_reach_the_child() {
         child.communicate(None).await.unwrap().0
     });
     assert_eq!(out, b"/\nforty-two\n");
+}
+
+/// A child's exit reaches its loop through the signal table when the kernel
+/// has no pidfds, so every loop that spawns holds a slot there: a hundred
+/// loops spawn at once (the table once stopped at 64).
+#[test]
+fn a_hundred_loops_at_once_each_spawn_a_child() {
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(100));
+    let threads: Vec<_> = (0..100)
+        .map(|i| {
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                corio::run(async move {
+                    let child = corio::create_subprocess_shell(format!("exit {}", i % 50)).await;
+                    // Past the barrier even on error, so that no thread waits for ever.
+                    corio::to_thread(move || barrier.wait()).await.unwrap();
+                    child.unwrap().wait().await.unwrap().code()
+                })
+            })
+        })
+        .collect();
+    for (i, thread) in threads.into_iter().enumerate() {
+        assert_eq!(thread.join().unwrap(), Some(i as i32 % 50));
+    }
 }
 
 #[test]

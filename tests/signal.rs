@@ -13,6 +13,7 @@ const SIGKILL: i32 = 9;
 const SIGUSR2: i32 = 12;
 const SIGURG: i32 = 23;
 const SIGWINCH: i32 = 28;
+const SIGPWR: i32 = 30;
 
 fn send_to_self(signal: i32) {
     let status = std::process::Command::new("kill")
@@ -61,26 +62,40 @@ fn uncatchable_and_invalid_signals_are_refused() {
     });
 }
 
-#[test]
-fn two_loops_in_two_threads_both_hear_a_signal() {
-    let barrier = std::sync::Arc::new(std::sync::Barrier::new(3));
-    let threads: Vec<_> = (0..2)
+/// Runs `loops` loops on as many threads, each with a stream of `signal`;
+/// sends `signal` once they all have one; asserts each loop hears it.
+fn every_loop_hears_a_signal(loops: usize, signal: i32) {
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(loops + 1));
+    let threads: Vec<_> = (0..loops)
         .map(|_| {
             let barrier = barrier.clone();
             std::thread::spawn(move || {
                 corio::run(async move {
-                    let mut hangups = corio::signal(SIGUSR2).unwrap();
+                    let deliveries = corio::signal(signal);
+                    // Past the barrier even on error, so that no thread waits for ever.
                     corio::to_thread(move || barrier.wait()).await.unwrap();
-                    corio::wait_for(Duration::from_secs(30), hangups.next()).await.is_ok()
+                    corio::wait_for(Duration::from_secs(30), deliveries.unwrap().next()).await.is_ok()
                 })
             })
         })
         .collect();
-    barrier.wait(); // both loops handle SIGUSR2 now
-    send_to_self(SIGUSR2);
+    barrier.wait(); // every loop handles the signal now
+    send_to_self(signal);
     for thread in threads {
         assert!(thread.join().unwrap(), "a loop missed the signal");
     }
+}
+
+#[test]
+fn two_loops_in_two_threads_both_hear_a_signal() {
+    every_loop_hears_a_signal(2, SIGUSR2);
+}
+
+/// No fixed limit on the loops that handle signals at once (there was a
+/// table of 64).
+#[test]
+fn a_hundred_loops_at_once_all_hear_a_signal() {
+    every_loop_hears_a_signal(100, SIGPWR);
 }
 
 #[test]

@@ -6,12 +6,3 @@ pub(crate) mod info;
 pub(crate) mod registry;
 pub(crate) mod schedule;
 pub(crate) mod state;
-
-/// The atomics of the state word: loom's under `--cfg corio_loom`, so that its
-/// model checks the protocol; std's otherwise.
-mod sync {
-    #[cfg(corio_loom)]
-    pub(crate) use loom::sync::atomic;
-    #[cfg(not(corio_loom))]
-    pub(crate) use std::sync::atomic;
-}

@@ -33,7 +33,7 @@
 //! The loom model at the bottom checks these under every interleaving
 //! (`RUSTFLAGS="--cfg corio_loom" cargo test --lib --release loom_`).
 
-use crate::runtime::task::sync::atomic::{fence, AtomicUsize, Ordering};
+use crate::atomic::{fence, AtomicUsize, Ordering};
 
 const SCHEDULED: usize = 1;
 const REF: usize = 2;

@@ -6,7 +6,8 @@
 //! Each loop that handles signals has a self-pipe registered with its
 //! reactor. The process-wide C handler does only async-signal-safe work:
 //! for each loop that wants the signal it writes the signal's number to that
-//! loop's pipe, finding them in fixed tables of atomics (`PIPES`, `WANTED`).
+//! loop's pipe, finding them in a lock-free table that grows with the number
+//! of loops (`slots`).
 //! A task on each loop reads the pipe and runs the handlers (with
 //! `call_soon`) and feeds the `signal()` streams. The previous disposition
 //! of a signal is restored when the last loop stops handling it.
@@ -18,7 +19,6 @@ use std::future::poll_fn;
 use std::io::{self, Read};
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
-use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use futures_core::Stream;
@@ -30,15 +30,10 @@ use crate::reactor::sources::Direction;
 use crate::runtime::context;
 use crate::sys;
 
-/// How many loops may handle signals at once.
-const MAX_LOOPS: usize = 64;
+mod slots;
+
 /// Signals are numbered below this (Linux has 64).
 const NSIG: i32 = 65;
-
-/// The write ends of the loops' self-pipes; -1 marks a free slot.
-static PIPES: [AtomicI32; MAX_LOOPS] = [const { AtomicI32::new(-1) }; MAX_LOOPS];
-/// Bit `sig - 1` of a slot's mask: that loop wants signal `sig`.
-static WANTED: [AtomicU64; MAX_LOOPS] = [const { AtomicU64::new(0) }; MAX_LOOPS];
 
 /// Per signal, how many loops handle it and the disposition to restore.
 struct Installed {
@@ -48,23 +43,15 @@ struct Installed {
 
 static INSTALLED: Mutex<Vec<Option<Installed>>> = Mutex::new(Vec::new());
 
-/// The bit of `signal` (1 to 64) in a `WANTED` mask.
-fn bit(signal: i32) -> u64 {
-    1 << (signal - 1)
-}
-
 /// The process-wide handler: only async-signal-safe work.
 extern "C" fn on_signal(signal: libc::c_int) {
     if !(1..NSIG).contains(&signal) {
         return;
     }
-    for (pipe, wanted) in PIPES.iter().zip(&WANTED) {
-        let fd = pipe.load(Ordering::Acquire);
-        if fd >= 0 && wanted.load(Ordering::Acquire) & bit(signal) != 0 {
-            // A full pipe drops the byte, which is fine: the loop has a
-            // delivery of this signal to read already.
-            sys::write_byte_from_handler(fd, signal as u8);
-        }
+    for slot in slots::all() {
+        // A full pipe drops the byte, which is fine: the loop has a
+        // delivery of this signal to read already.
+        slot.deliver(signal, |pipe| sys::write_byte_from_handler(pipe, signal as u8));
     }
 }
 
@@ -105,12 +92,13 @@ fn check(signal: i32) -> io::Result<()> {
     Ok(())
 }
 
-/// One loop's signal handling: its slot in the tables, its pipe, handlers
+/// One loop's signal handling: its slot in the table, its pipe, handlers
 /// and streams. Dropped (slot freed, dispositions restored) when the loop
 /// closes, with the task that reads the pipe.
 struct LoopSignals {
     loop_id: u32,
-    slot: usize,
+    slot: &'static slots::Slot,
+    /// Closed (dropped) only after `slot` is given back.
     _sender: pipe::Sender,
     handlers: RefCell<HashMap<i32, Rc<dyn Fn()>>>,
     streams: RefCell<HashMap<i32, Vec<Weak<Deliveries>>>>,
@@ -130,14 +118,8 @@ impl LoopSignals {
             return Ok(existing);
         }
         let (sender, receiver) = pipe::new()?;
-        let slot = PIPES
-            .iter()
-            .position(|pipe| {
-                use std::os::fd::AsRawFd;
-                pipe.compare_exchange(-1, sender.as_raw_fd(), Ordering::AcqRel, Ordering::Acquire).is_ok()
-            })
-            .ok_or_else(|| io::Error::other("too many event loops handle signals"))?;
         let receiver = Io::new(receiver)?;
+        let slot = slots::claim(std::os::fd::AsRawFd::as_raw_fd(&sender));
         let signals = Rc::new(LoopSignals {
             loop_id: core.id(),
             slot,
@@ -151,9 +133,9 @@ impl LoopSignals {
     }
 
     fn want(&self, signal: i32) -> io::Result<()> {
-        if WANTED[self.slot].load(Ordering::Acquire) & bit(signal) == 0 {
+        if !self.slot.wants(signal) {
             install(signal)?;
-            WANTED[self.slot].fetch_or(bit(signal), Ordering::AcqRel);
+            self.slot.want(signal);
         }
         Ok(())
     }
@@ -162,8 +144,7 @@ impl LoopSignals {
     fn release(&self, signal: i32) {
         let has_handler = self.handlers.borrow().contains_key(&signal);
         let has_stream = self.streams.borrow().get(&signal).is_some_and(|streams| !streams.is_empty());
-        let bit = bit(signal);
-        if !has_handler && !has_stream && WANTED[self.slot].fetch_and(!bit, Ordering::AcqRel) & bit != 0 {
+        if !has_handler && !has_stream && self.slot.unwant(signal) {
             uninstall(signal);
         }
     }
@@ -187,10 +168,9 @@ impl LoopSignals {
 impl Drop for LoopSignals {
     fn drop(&mut self) {
         let _ = LOOPS.try_with(|loops| loops.borrow_mut().remove(&self.loop_id));
-        let wanted = WANTED[self.slot].swap(0, Ordering::AcqRel);
-        PIPES[self.slot].store(-1, Ordering::Release);
+        let wanted = self.slot.release();
         for signal in 1..NSIG {
-            if wanted & bit(signal) != 0 {
+            if wanted & slots::bit(signal) != 0 {
                 uninstall(signal);
             }
         }
