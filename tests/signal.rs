@@ -13,6 +13,7 @@ const SIGKILL: i32 = 9;
 const SIGUSR2: i32 = 12;
 const SIGURG: i32 = 23;
 const SIGWINCH: i32 = 28;
+const SIGIO: i32 = 29;
 const SIGPWR: i32 = 30;
 
 fn send_to_self(signal: i32) {
@@ -48,6 +49,31 @@ fn a_signal_stream_yields_once_per_delivery() {
             send_to_self(SIGURG);
             corio::wait_for(Duration::from_secs(30), deliveries.next()).await.unwrap();
         }
+    });
+}
+
+/// Ten thousand signals, each sent once the loop heard the last, are ten
+/// thousand stream items: none lost, none merged. A shell child sends them
+/// with its builtin `kill`, one per line it reads.
+#[test]
+fn ten_thousand_signals_are_ten_thousand_items() {
+    const ROUNDS: usize = 10_000;
+    corio::run(async {
+        let mut deliveries = corio::signal(SIGIO).unwrap();
+        let mut sender =
+            corio::create_subprocess_shell(format!("while read _; do kill -{SIGIO} $PPID; done"))
+                .stdin(std::process::Stdio::piped())
+                .await
+                .unwrap();
+        let mut stdin = sender.stdin.take().unwrap();
+        for round in 0..ROUNDS {
+            stdin.write(b"\n");
+            stdin.drain().await.unwrap();
+            let heard = corio::wait_for(Duration::from_secs(30), deliveries.next()).await;
+            assert!(heard.is_ok(), "signal {round} of {ROUNDS} never arrived");
+        }
+        stdin.close();
+        assert!(sender.wait().await.unwrap().success());
     });
 }
 

@@ -1,5 +1,6 @@
 //! Randomized stress: many tasks take and drop locks, permits and queue
-//! items while a chaos task cancels them at random, for many seeds. The
+//! items while a chaos task cancels them at random, for a thousand seeds
+//! of both the chaos and the loop's schedule. The
 //! invariants: never two holders of a `Lock`, never more holders than
 //! permits and every permit back at the end, every item put delivered
 //! exactly once.
@@ -80,10 +81,19 @@ async fn hold_under_chaos<G: 'static, F: std::future::Future<Output = G> + 'stat
     all_done(&tasks).await;
 }
 
+/// Seeds per test: each drives both the chaos and the loop's shuffle of
+/// ready tasks.
+const SEEDS: u64 = 1000;
+
+/// Runs `main` on a loop that shuffles its ready tasks by `seed`.
+fn shuffled<F: std::future::Future>(seed: u64, main: F) -> F::Output {
+    corio::Runner::builder().shuffle(seed).build().unwrap().run(main)
+}
+
 #[test]
 fn a_lock_never_has_two_holders() {
-    for seed in 0..30 {
-        corio::run(async move {
+    for seed in 0..SEEDS {
+        shuffled(seed, async move {
             let lock = Rc::new(corio::Lock::new());
             let shared = lock.clone();
             hold_under_chaos(seed, 1, move || shared.clone().lock_owned()).await;
@@ -95,8 +105,8 @@ fn a_lock_never_has_two_holders() {
 
 #[test]
 fn a_semaphore_conserves_its_permits() {
-    for seed in 0..30 {
-        corio::run(async move {
+    for seed in 0..SEEDS {
+        shuffled(seed, async move {
             let sem = Rc::new(corio::Semaphore::new(3));
             let shared = sem.clone();
             hold_under_chaos(seed, 3, move || shared.clone().acquire_owned()).await;
@@ -107,8 +117,8 @@ fn a_semaphore_conserves_its_permits() {
 
 #[test]
 fn a_queue_delivers_every_item_exactly_once() {
-    for seed in 0..30 {
-        corio::run(async move {
+    for seed in 0..SEEDS {
+        shuffled(seed, async move {
             let rng = Rng::new(seed);
             let queue = corio::Queue::new(4);
             let put_ok = Rc::new(RefCell::new(Vec::new()));
