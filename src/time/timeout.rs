@@ -88,30 +88,37 @@ pub fn timeout_at<F: Future>(
 }
 
 /// A timeout's deadline: fixed when the timeout is made, or, if that was
-/// outside a loop, at its first poll (the loop's time then plus this many
-/// nanoseconds; nanoseconds keep the type at 16 bytes, and 584 years is
-/// never anyway).
+/// outside a loop, at its first poll (the loop's time then).
 enum Deadline {
     At(Instant),
-    AfterNanos(u64),
+    /// `delay` after `start`, added up only if the timer is armed: a body
+    /// ready at once costs a clock read and no arithmetic.
+    After {
+        start: Instant,
+        delay: Duration,
+    },
+    /// Made outside a loop: `delay` after the first poll.
+    AfterFirstPoll(Duration),
 }
 
 impl Deadline {
     /// The deadline of `delay` from now, fixed now if a loop runs here.
+    #[inline]
     fn after(delay: Duration) -> Deadline {
         match context::with_current_borrowed(|core| core.now()) {
-            Some(now) => Deadline::At(deadline_after(now, delay)),
-            None => Deadline::AfterNanos(delay.as_nanos().try_into().unwrap_or(u64::MAX)),
+            Some(start) => Deadline::After { start, delay },
+            None => Deadline::AfterFirstPoll(delay),
         }
     }
 
-    fn fix(&mut self, now: Instant) -> Instant {
-        let at = match *self {
+    /// The instant. (`Race::poll` fixed `AfterFirstPoll` at the first
+    /// poll; `now` is the loop's time.)
+    fn at(&self, now: impl FnOnce() -> Instant) -> Instant {
+        match *self {
             Deadline::At(at) => at,
-            Deadline::AfterNanos(nanos) => deadline_after(now, Duration::from_nanos(nanos)),
-        };
-        *self = Deadline::At(at);
-        at
+            Deadline::After { start, delay } => deadline_after(start, delay),
+            Deadline::AfterFirstPoll(delay) => deadline_after(now(), delay),
+        }
     }
 }
 
@@ -129,36 +136,38 @@ impl Timer {
     /// True once the deadline has passed: its timer fired (left the timer
     /// queue), or it had passed when the body first suspended. Refreshes the
     /// armed timer's waker otherwise.
+    #[inline]
     fn expired(&mut self, cx: &Context<'_>) -> bool {
         match *self {
+            // Inlined: a body ready at once costs one comparison here.
             Timer::Unarmed => false,
             Timer::Expired => true,
-            Timer::Armed { loop_id, key } => {
-                let pending = context::with_current_borrowed(|core| {
-                    assert!(
-                        core.id() == loop_id,
-                        "a timeout was polled outside the event loop it was first polled on"
-                    );
-                    core.update_timer(key, cx.waker())
-                })
-                .unwrap_or_else(|| panic!("no running event loop"));
-                if !pending {
-                    *self = Timer::Expired;
-                }
-                !pending
-            }
+            Timer::Armed { loop_id, key } => self.expired_armed(loop_id, key, cx),
         }
+    }
+
+    /// `expired` of an armed timer.
+    fn expired_armed(&mut self, loop_id: u32, key: TimerKey, cx: &Context<'_>) -> bool {
+        let pending = context::with_current_borrowed(|core| {
+            assert!(
+                core.id() == loop_id,
+                "a timeout was polled outside the event loop it was first polled on"
+            );
+            core.update_timer(key, cx.waker())
+        })
+        .unwrap_or_else(|| panic!("no running event loop"));
+        if !pending {
+            *self = Timer::Expired;
+        }
+        !pending
     }
 
     /// The body suspended for the first time: arms the timer, or, if the
     /// deadline has passed, expires (and wakes the task on the next turn,
     /// as asyncio's `call_soon(on_timeout)` would).
-    fn arm(&mut self, deadline: &mut Deadline, cx: &Context<'_>) {
+    fn arm(&mut self, deadline: &Deadline, cx: &Context<'_>) {
         *self = context::with_current_borrowed(|core| {
-            let deadline = match deadline {
-                Deadline::At(at) => *at,
-                Deadline::AfterNanos(_) => deadline.fix(core.now()),
-            };
+            let deadline = deadline.at(|| core.now());
             match core.add_timer_unless_passed(deadline, cx.waker()) {
                 Some(key) => Timer::Armed { loop_id: core.id(), key },
                 None => {
@@ -172,15 +181,22 @@ impl Timer {
 }
 
 impl Drop for Timer {
+    #[inline]
     fn drop(&mut self) {
         if let Timer::Armed { loop_id, key } = *self {
-            context::with_current_borrowed(|core| {
-                if core.id() == loop_id {
-                    core.remove_timer(key);
-                }
-            });
+            disarm(loop_id, key);
         }
     }
+}
+
+/// Removes an armed timer that has not fired (the body won, or the
+/// timeout was dropped).
+fn disarm(loop_id: u32, key: TimerKey) {
+    context::with_current_borrowed(|core| {
+        if core.id() == loop_id {
+            core.remove_timer(key);
+        }
+    });
 }
 
 /// `future` with a deadline: asyncio's `timeout` scope around an `await`.
@@ -214,6 +230,9 @@ impl<F: Future> Future for Race<'_, F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let race = &mut *self;
+        if let Deadline::AfterFirstPoll(delay) = race.deadline {
+            race.deadline = Deadline::after(delay);
+        }
         if race.timer.expired(cx) {
             return Poll::Ready(Err(TimeoutError::new()));
         }
@@ -221,7 +240,7 @@ impl<F: Future> Future for Race<'_, F> {
             return Poll::Ready(Ok(output));
         }
         if let Timer::Unarmed = race.timer {
-            race.timer.arm(&mut race.deadline, cx);
+            race.timer.arm(&race.deadline, cx);
         }
         Poll::Pending
     }
