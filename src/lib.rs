@@ -129,6 +129,7 @@ pub use crate::runtime::handles::{Handle, TimerHandle};
 pub use crate::runtime::loop_handle::LoopHandle;
 pub use crate::runtime::runner::{run, Builder, Runner};
 pub use crate::runtime::task::info::{TaskId, TaskInfo, TaskState, WaitingOn};
+pub use crate::signal::numbers as signals;
 pub use crate::signal::{add_signal_handler, remove_signal_handler, signal, Signal};
 pub use crate::streams::reader::{StreamReader, DEFAULT_LIMIT};
 pub use crate::streams::server::{

@@ -1,4 +1,5 @@
-//! Helpers for tests: moving a virtual clock by hand.
+//! Helpers for tests: moving a virtual clock by hand, and the task tree of
+//! a stuck program on a signal.
 //!
 //! With `Runner::builder().virtual_time(true)`, the loop's clock moves only
 //! when the loop is idle (it jumps to the next timer) or when a test moves
@@ -56,4 +57,27 @@ pub fn set_auto_advance(enabled: bool) {
         context::expect_current().set_auto_advance(enabled),
         "testing::set_auto_advance needs a loop with virtual time"
     );
+}
+
+/// Prints the task tree ([`task_tree`](crate::task_tree)) to stderr each
+/// time the process receives `signal`: for a program that seems stuck,
+/// `kill -USR1 <pid>` shows what every task waits on. Installs a handler
+/// on the running loop ([`add_signal_handler`](crate::add_signal_handler),
+/// which it replaces for that signal).
+///
+/// # Errors
+///
+/// As [`add_signal_handler`](crate::add_signal_handler).
+///
+/// # Examples
+///
+/// ```
+/// corio::run(async {
+///     corio::testing::dump_on_signal(corio::signals::SIGUSR1).unwrap();
+///     // ... `kill -USR1 <pid>` now prints the tree; the loop goes on.
+///     assert!(corio::remove_signal_handler(corio::signals::SIGUSR1));
+/// });
+/// ```
+pub fn dump_on_signal(signal: i32) -> std::io::Result<()> {
+    crate::add_signal_handler(signal, crate::dump_tasks)
 }

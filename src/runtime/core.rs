@@ -20,6 +20,7 @@ use std::task::Waker;
 
 use std::time::Instant;
 
+use super::deadlock::MainRecord;
 use super::exception::{Exceptions, Timed};
 use super::handles::{CallbackCell, Handle};
 use super::runner::LoopConfig;
@@ -93,7 +94,7 @@ pub(crate) enum Current {
 }
 
 pub(crate) struct Core {
-    shared: Arc<Shared>,
+    pub(super) shared: Arc<Shared>,
     clock: Clock,
     pub(super) ready: RefCell<VecDeque<ReadyItem>>,
     /// The wakers of the `WakeOther` entries of `ready`, in their order.
@@ -117,6 +118,11 @@ pub(crate) struct Core {
     thread_pool_size: usize,
     pub(super) thread_pool: OnceCell<ThreadPool>,
     shuffle: Option<Shuffle>,
+    /// The waker of the future `run_until_complete` polls, while it runs.
+    pub(super) main: RefCell<Option<MainRecord>>,
+    /// Whether a loop that would wait for ever with nothing able to wake it
+    /// ends the run with a panic (`deadlock.rs`); always under virtual time.
+    pub(super) detect_deadlocks: bool,
 }
 
 impl Core {
@@ -143,6 +149,8 @@ impl Core {
             thread_pool_size: config.thread_pool_size,
             thread_pool: OnceCell::new(),
             shuffle: config.shuffle.map(Shuffle::new),
+            main: RefCell::new(None),
+            detect_deadlocks: config.detect_deadlocks || config.virtual_time,
         })
     }
 
@@ -427,7 +435,7 @@ impl Core {
     fn park_when_idle(&self) -> Park {
         let next = self.timers.borrow().next_deadline();
         if !self.clock.is_virtual() {
-            return next.map_or(Park::Forever, Park::Until);
+            return next.map_or_else(|| self.park_forever(), Park::Until);
         }
         self.turn_reactor(Park::No);
         if !self.ready.borrow().is_empty() {
@@ -438,7 +446,8 @@ impl Core {
                 self.clock.advance_to(deadline);
                 Park::No
             }
-            _ => Park::Forever,
+            None => self.park_forever(),
+            Some(_) => Park::Forever,
         }
     }
 

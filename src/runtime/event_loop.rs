@@ -95,6 +95,7 @@ impl EventLoop {
 
         let main_waker = Arc::new(MainWaker::new(core.id(), generation));
         let waker = Waker::from(main_waker.clone());
+        let _main = core.record_main(main_waker.clone());
         let mut future = std::pin::pin!(future);
         let mut output = None;
         core.push_ready(ReadyItem::Main(generation));

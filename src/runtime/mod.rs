@@ -4,6 +4,7 @@
 pub(crate) mod context;
 pub(crate) mod core;
 pub(crate) mod current;
+mod deadlock;
 pub(crate) mod event_loop;
 pub(crate) mod exception;
 pub(crate) mod handles;

@@ -216,6 +216,32 @@ impl Builder {
         self
     }
 
+    /// Whether a run that waits for ever, with nothing left that could wake
+    /// it, ends with a panic "deadlock: every task is waiting and nothing
+    /// can wake them" and the task tree (on by default). Under virtual time
+    /// it is always on: such a test could only hang.
+    ///
+    /// The loop only says so when it can prove it: no ready work, no
+    /// timer, no socket, pipe, child or signal a task waits on, no
+    /// thread-pool job, no [`LoopHandle`](crate::LoopHandle) outside the
+    /// loop, and every waker of every waiting task kept by corio's own
+    /// primitives of this thread. When it cannot tell, it waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut runner = corio::Runner::builder().virtual_time(true).build().unwrap();
+    /// let stuck = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    ///     runner.run(async { corio::Event::new().wait().await })
+    /// }));
+    /// let message = stuck.unwrap_err().downcast::<String>().unwrap();
+    /// assert!(message.starts_with("deadlock: every task is waiting and nothing can wake them"));
+    /// ```
+    pub fn detect_deadlocks(mut self, enabled: bool) -> Builder {
+        self.config.detect_deadlocks = enabled;
+        self
+    }
+
     /// How long a callback or task step may take before debug mode reports
     /// it (100 ms by default, as asyncio's).
     pub fn slow_callback_duration(mut self, duration: Duration) -> Builder {
@@ -261,6 +287,7 @@ pub(crate) struct LoopConfig {
     pub(crate) shuffle: Option<u64>,
     pub(crate) debug: bool,
     pub(crate) slow_callback_duration: Duration,
+    pub(crate) detect_deadlocks: bool,
 }
 
 impl LoopConfig {
@@ -273,6 +300,7 @@ impl LoopConfig {
             shuffle: None,
             debug: std::env::var("CORIO_DEBUG").is_ok_and(|value| !value.is_empty() && value != "0"),
             slow_callback_duration: Duration::from_millis(100),
+            detect_deadlocks: true,
         }
     }
 }

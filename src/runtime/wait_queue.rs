@@ -31,13 +31,14 @@ use slab::Slab;
 
 use super::context;
 use super::task::info::WaitingOn;
+use super::task::parked::ParkedWaker;
 
 /// Names one registered waiter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct WaiterKey(usize);
 
 struct Slot<T> {
-    waker: Option<Waker>,
+    waker: Option<ParkedWaker>,
     state: SlotState<T>,
 }
 
@@ -85,9 +86,10 @@ impl<T> WaitQueue<T> {
     pub(crate) fn register(&self, waker: &Waker) -> WaiterKey {
         let mut inner = self.inner.borrow_mut();
         let prev = inner.tail;
-        let key = inner
-            .slots
-            .insert(Slot { waker: Some(waker.clone()), state: SlotState::Waiting { prev, next: None } });
+        let key = inner.slots.insert(Slot {
+            waker: Some(ParkedWaker::new(waker.clone())),
+            state: SlotState::Waiting { prev, next: None },
+        });
         match prev {
             Some(prev) => inner.set_next(prev, Some(key)),
             None => inner.head = Some(key),
@@ -105,7 +107,7 @@ impl<T> WaitQueue<T> {
         if let SlotState::Waiting { .. } = slot.state {
             match &slot.waker {
                 Some(waker) if waker.will_wake(cx.waker()) => {}
-                _ => slot.waker = Some(cx.waker().clone()),
+                _ => slot.waker = Some(ParkedWaker::new(cx.waker().clone())),
             }
             return Poll::Pending;
         }

@@ -30,6 +30,7 @@ use crate::reactor::sources::Direction;
 use crate::runtime::context;
 use crate::sys;
 
+pub mod numbers;
 mod slots;
 
 /// Signals are numbered below this (Linux has 64).
@@ -128,7 +129,10 @@ impl LoopSignals {
             streams: RefCell::new(HashMap::new()),
         });
         LOOPS.with(|loops| loops.borrow_mut().insert(core.id(), Rc::downgrade(&signals)));
-        drop(crate::create_task(read_deliveries(receiver, signals.clone())));
+        drop(crate::create_task_named(
+            "corio: signal deliveries",
+            read_deliveries(receiver, signals.clone()),
+        ));
         Ok(signals)
     }
 

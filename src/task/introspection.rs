@@ -1,10 +1,8 @@
 //! What is running: `current_task`, `all_tasks`, and the task tree of a
 //! stuck program (`task_tree`, `dump_tasks`).
 
-use std::collections::HashSet;
-
 use crate::runtime::context;
-use crate::runtime::task::info::{TaskId, TaskInfo, TaskState};
+use crate::runtime::task::info::{self, TaskInfo};
 
 /// The task being polled right now: `asyncio.current_task()`. Inside the
 /// future given to [`run`](crate::run) it is the main task, `Task-1`.
@@ -67,51 +65,13 @@ pub fn all_tasks() -> Vec<TaskInfo> {
 /// });
 /// ```
 pub fn task_tree() -> String {
-    let tasks = all_tasks();
-    let ids: HashSet<TaskId> = tasks.iter().map(TaskInfo::id).collect();
-    let is_root = |task: &TaskInfo| task.parent().is_none_or(|parent| !ids.contains(&parent));
-    let mut out = String::new();
-    for root in tasks.iter().filter(|task| is_root(task)) {
-        write_subtree(&mut out, &tasks, root, "", None);
+    match context::with_current_borrowed(|core| core.now()) {
+        Some(now) => info::tree(&all_tasks(), now),
+        None => String::new(),
     }
-    out
 }
 
 /// Prints [`task_tree`] to stderr: the task dump of a stuck program.
 pub fn dump_tasks() {
     eprint!("{}", task_tree());
-}
-
-/// Writes `task` and its descendants; `last` is `None` for a root, else
-/// whether `task` is its parent's last child.
-fn write_subtree(out: &mut String, tasks: &[TaskInfo], task: &TaskInfo, prefix: &str, last: Option<bool>) {
-    use std::fmt::Write;
-
-    let (branch, child_prefix) = match last {
-        None => (String::new(), String::new()),
-        Some(true) => (format!("{prefix}└── "), format!("{prefix}    ")),
-        Some(false) => (format!("{prefix}├── "), format!("{prefix}│   ")),
-    };
-    let state = match task.state() {
-        TaskState::Pending => "pending",
-        TaskState::Scheduled => "scheduled",
-        TaskState::Running => "running",
-        TaskState::Finished => "finished",
-        TaskState::Cancelled => "cancelled",
-    };
-    let waits = match task.waiting_on() {
-        Some(what) if task.state() == TaskState::Pending => match task.sleep_deadline() {
-            Some(deadline) => {
-                let left = deadline.saturating_duration_since(crate::time());
-                format!(" on {what}, {:.3} s left", left.as_secs_f64())
-            }
-            None => format!(" on {what}"),
-        },
-        _ => String::new(),
-    };
-    let _ = writeln!(out, "{branch}{} [{state}{waits}] created at {}", task.name(), task.location());
-    let children: Vec<&TaskInfo> = tasks.iter().filter(|child| child.parent() == Some(task.id())).collect();
-    for (i, child) in children.iter().enumerate() {
-        write_subtree(out, tasks, child, &child_prefix, Some(i + 1 == children.len()));
-    }
 }

@@ -98,6 +98,10 @@ impl<T: Default> Timers<T> {
         self.heap.len()
     }
 
+    pub(crate) fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+
     fn nanos(&self, deadline: Instant) -> u64 {
         let nanos = deadline.saturating_duration_since(self.epoch).as_nanos();
         u64::try_from(nanos).unwrap_or(NEVER)

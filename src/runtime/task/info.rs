@@ -1,8 +1,11 @@
 //! What a task is and waits on: `TaskId`, `TaskState`, `WaitingOn`, and the
-//! `TaskInfo` snapshots that `current_task`, `all_tasks` and the dumps give.
+//! `TaskInfo` snapshots that `current_task`, `all_tasks` and the dumps give,
+//! and the task tree the dumps print.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::panic::Location;
+use std::time::Instant;
 
 use super::cell::Header;
 
@@ -112,7 +115,7 @@ pub struct TaskInfo {
     location: &'static Location<'static>,
     parent: Option<TaskId>,
     waiting_on: Option<WaitingOn>,
-    sleep_deadline: Option<std::time::Instant>,
+    sleep_deadline: Option<Instant>,
 }
 
 impl TaskInfo {
@@ -127,7 +130,7 @@ impl TaskInfo {
     }
 
     /// Records the deadline of the sleep the task waits on.
-    pub(crate) fn with_sleep_deadline(mut self, deadline: Option<std::time::Instant>) -> TaskInfo {
+    pub(crate) fn with_sleep_deadline(mut self, deadline: Option<Instant>) -> TaskInfo {
         if self.waiting_on == Some(WaitingOn::Sleep) {
             self.sleep_deadline = deadline;
         }
@@ -177,7 +180,61 @@ impl TaskInfo {
     /// When the sleep the task waits on ends, on the loop's clock (for a
     /// task sleeping itself; a sleep inside `gather` wakes the task through
     /// another waker and shows none).
-    pub fn sleep_deadline(&self) -> Option<std::time::Instant> {
+    pub fn sleep_deadline(&self) -> Option<Instant> {
         self.sleep_deadline
+    }
+}
+
+/// The tree of `tasks` by parent, one line each with its state and what it
+/// waits on (`task_tree`, and the report of a deadlock); `now` is the
+/// loop's time, for what is left of a sleep.
+pub(crate) fn tree(tasks: &[TaskInfo], now: Instant) -> String {
+    let ids: HashSet<TaskId> = tasks.iter().map(TaskInfo::id).collect();
+    let is_root = |task: &TaskInfo| task.parent().is_none_or(|parent| !ids.contains(&parent));
+    let mut out = String::new();
+    for root in tasks.iter().filter(|task| is_root(task)) {
+        write_subtree(&mut out, tasks, root, now, "", None);
+    }
+    out
+}
+
+/// Writes `task` and its descendants; `last` is `None` for a root, else
+/// whether `task` is its parent's last child.
+fn write_subtree(
+    out: &mut String,
+    tasks: &[TaskInfo],
+    task: &TaskInfo,
+    now: Instant,
+    prefix: &str,
+    last: Option<bool>,
+) {
+    use std::fmt::Write;
+
+    let (branch, child_prefix) = match last {
+        None => (String::new(), String::new()),
+        Some(true) => (format!("{prefix}└── "), format!("{prefix}    ")),
+        Some(false) => (format!("{prefix}├── "), format!("{prefix}│   ")),
+    };
+    let state = match task.state() {
+        TaskState::Pending => "pending",
+        TaskState::Scheduled => "scheduled",
+        TaskState::Running => "running",
+        TaskState::Finished => "finished",
+        TaskState::Cancelled => "cancelled",
+    };
+    let waits = match task.waiting_on() {
+        Some(what) if task.state() == TaskState::Pending => match task.sleep_deadline() {
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(now);
+                format!(" on {what}, {:.3} s left", left.as_secs_f64())
+            }
+            None => format!(" on {what}"),
+        },
+        _ => String::new(),
+    };
+    let _ = writeln!(out, "{branch}{} [{state}{waits}] created at {}", task.name(), task.location());
+    let children: Vec<&TaskInfo> = tasks.iter().filter(|child| child.parent() == Some(task.id())).collect();
+    for (i, child) in children.iter().enumerate() {
+        write_subtree(out, tasks, child, now, &child_prefix, Some(i + 1 == children.len()));
     }
 }

@@ -3,6 +3,7 @@
 
 pub(crate) mod cell;
 pub(crate) mod info;
+pub(crate) mod parked;
 pub(crate) mod registry;
 pub(crate) mod schedule;
 pub(crate) mod state;

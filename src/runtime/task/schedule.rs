@@ -52,6 +52,12 @@ impl MainWaker {
     pub(crate) fn take_scheduled(&self) -> bool {
         self.scheduled.swap(false, Ordering::AcqRel)
     }
+
+    /// True if a wake-up queued the main future and the loop has not taken
+    /// it up yet.
+    pub(crate) fn is_scheduled(&self) -> bool {
+        self.scheduled.load(Ordering::Acquire)
+    }
 }
 
 impl Wake for MainWaker {

@@ -145,14 +145,7 @@ impl State {
 
     /// How many shared references exist beyond the loop's side: wakers and
     /// injection entries.
-    #[cfg(corio_loom)]
-    fn shared_refs(&self) -> usize {
-        self.shared_refs_for_tests()
-    }
-
-    /// As `shared_refs`, for the cell's unit tests.
-    #[cfg(any(test, corio_loom))]
-    pub(crate) fn shared_refs_for_tests(&self) -> usize {
+    pub(crate) fn shared_refs(&self) -> usize {
         (self.0.load(Ordering::Acquire) >> 1).saturating_sub(1)
     }
 }

@@ -144,6 +144,10 @@ pub(crate) struct Header {
     flags: Cell<u8>,
     /// What the task waits on since its last poll, if a corio primitive.
     waiting_on: Cell<Option<WaitingOn>>,
+    /// How many of its wakers structures of this loop's thread hold (see
+    /// `runtime::task::parked`): with no other shared reference, nothing
+    /// but this thread can wake the task.
+    parked: Cell<u32>,
 }
 
 /// A done callback, with whatever handle to the task it needs captured.
@@ -260,6 +264,47 @@ impl RawTask {
     /// else the waker back.
     pub(crate) fn from_waker(waker: Waker) -> Result<RawTask, Waker> {
         waker::into_task(waker)
+    }
+
+    /// Counts `waker`, which a structure of this thread keeps, as parked on
+    /// its task, if it is a task waker of the loop running here; true if it
+    /// did. The keeper calls [`unpark_waker`](RawTask::unpark_waker) when
+    /// it lets the waker go, and must be `!Send`.
+    pub(crate) fn park_waker(waker: &Waker) -> bool {
+        waker::park(waker)
+    }
+
+    /// Undoes [`park_waker`](RawTask::park_waker) for a waker it counted.
+    pub(crate) fn unpark_waker(waker: &Waker) {
+        waker::unpark(waker);
+    }
+
+    /// True if the awaiter of the task's handle is the waker whose data is
+    /// `data` (a waker that is not a task's of this loop).
+    pub(crate) fn awaited_by(&self, data: *const ()) -> bool {
+        let header = self.header();
+        let extras = header.extras.take();
+        let awaited = extras
+            .as_ref()
+            .and_then(|extras| extras.join_waker.as_ref())
+            .is_some_and(|waker| std::ptr::eq(waker.data(), data));
+        header.extras.set(extras);
+        awaited
+    }
+
+    /// True if the task has ended.
+    pub(crate) fn is_done(&self) -> bool {
+        self.header().is_done()
+    }
+
+    /// True if only this thread can wake the task: it waits (not queued, not
+    /// running, not ended) and every waker of it is parked in a structure
+    /// of this thread, or it has none.
+    pub(crate) fn is_stuck(&self) -> bool {
+        let header = self.header();
+        header.lifecycle.get() == Lifecycle::Idle
+            && !header.state.is_scheduled()
+            && header.state.shared_refs() == header.parked.get() as usize
     }
 
     /// The address of the task, which its wakers also carry (for the sleep

@@ -163,6 +163,7 @@ pub(crate) fn spawn<F: Future + 'static, S: Schedule>(
             lifecycle: Cell::new(Lifecycle::Idle),
             flags: Cell::new(HANDLE_ALIVE),
             waiting_on: Cell::new(None),
+            parked: Cell::new(0),
         },
         stage: UnsafeCell::new(Stage { future: ManuallyDrop::new(future) }),
         _schedule: PhantomData,

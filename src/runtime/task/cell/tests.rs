@@ -113,7 +113,7 @@ fn a_yield_queues_the_task_locally_without_a_shared_reference() {
     let reports = Reports::default();
     assert_eq!(run(task.raw(), &reports), Step::Pending);
     let queued = LOCAL.with(|local| local.borrow_mut().pop()).expect("the yield queued it here");
-    assert_eq!(task.raw().header().state.shared_refs_for_tests(), 0, "no waker clone, no injection entry");
+    assert_eq!(task.raw().header().state.shared_refs(), 0, "no waker clone, no injection entry");
     assert_eq!(run(&queued, &reports), Step::Ended);
     release(task);
 }
@@ -227,7 +227,7 @@ fn an_awaiter_of_this_loop_is_kept_without_a_waker_clone() {
     assert_eq!(run(awaiter.raw(), &reports), Step::Pending);
     let waker = super::waker::borrowed(awaiter.raw().ptr);
     on_loop(|| target.raw().set_awaiter(&waker));
-    assert_eq!(awaiter.raw().header().state.shared_refs_for_tests(), 0, "a local reference, not a clone");
+    assert_eq!(awaiter.raw().header().state.shared_refs(), 0, "a local reference, not a clone");
     on_loop(|| assert!(target.raw().abort(&reports)));
     on_loop(|| target.raw().wake_awaiter());
     let queued = LOCAL.with(|local| local.borrow_mut().pop()).expect("the awaiter was woken here");

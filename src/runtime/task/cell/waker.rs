@@ -28,6 +28,30 @@ pub(super) fn wake_task(ptr: NonNull<Header>) {
     unsafe { wake_by_ref(ptr.as_ptr().cast()) }
 }
 
+/// Counts `waker` as parked (see [`RawTask::park_waker`]) if it is a task
+/// waker of the loop running here; true if it did.
+pub(super) fn park(waker: &Waker) -> bool {
+    if !std::ptr::eq(waker.vtable(), &VTABLE) {
+        return false;
+    }
+    // SAFETY: a waker of this vtable points at a live task.
+    let header = unsafe { header(waker.data()) };
+    if here::get() != header.loop_id {
+        return false;
+    }
+    header.parked.set(header.parked.get().saturating_add(1));
+    true
+}
+
+/// Undoes [`park`] for a waker it counted, on the same thread.
+pub(super) fn unpark(waker: &Waker) {
+    debug_assert!(std::ptr::eq(waker.vtable(), &VTABLE));
+    // SAFETY: a waker of this vtable points at a live task. Its loop's
+    // thread is this one: `park` checked, and the holder is `!Send`.
+    let header = unsafe { header(waker.data()) };
+    header.parked.set(header.parked.get().saturating_sub(1));
+}
+
 /// The task `waker` wakes, if it is a task waker of the loop running here.
 pub(super) fn task_of(waker: &Waker) -> Option<RawTask> {
     if !std::ptr::eq(waker.vtable(), &VTABLE) {

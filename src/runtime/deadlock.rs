@@ -1,0 +1,124 @@
+//! Deadlock detection: the loop is about to wait for ever, and can prove
+//! that nothing will ever wake it (Go's "all goroutines are asleep").
+//!
+//! # The proof rule
+//!
+//! A loop waits for ever only with no ready work, nothing injected and no
+//! timer. Then only another thread can make anything run here: the kernel
+//! (a socket, pipe, pidfd or the signal self-pipe becoming ready) through
+//! the waker the reactor keeps for it, a thread-pool job through the waker
+//! of its result or its in-flight guard, any other thread through a waker
+//! or a `LoopHandle`. `LoopHandle`s (and in-flight guards) are the
+//! `Arc<Shared>`s beyond the loop's own two (its core's and the open-loop
+//! map's). Every waker of a task or of the main future is a counted
+//! reference (the task's state word; the main waker's `Arc`), and corio's
+//! primitives of this thread (wait queues, a task's awaiter slot) count
+//! the ones they keep (`task/parked.rs`). Those structures are `!Send`, so
+//! only this thread can reach them, and this thread is about to block. So
+//! if no `Arc<Shared>` is out, and every task that has not ended waits
+//! with all its wakers kept that way, and the main future too, nothing
+//! can ever run here again. (The reactor's wakers are not kept that way:
+//! a task waiting on I/O is never called stuck.)
+//!
+//! A waker kept anywhere else (another executor's structure, a channel of
+//! the `futures` crate, a combinator's own waker) counts as one that
+//! another thread might fire: the loop cannot tell, so it waits. A waker
+//! that another thread drops without waking after the loop parked goes
+//! unnoticed, and the loop waits too. It never fires while a wake-up is
+//! possible; it may stay silent about a real deadlock.
+//!
+//! # Cost
+//!
+//! Nothing on the hot path: the check runs only when the loop would block
+//! with no timer at all, and is a few comparisons unless nothing else is
+//! left, when it looks once at every task.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::Waker;
+
+use super::core::Core;
+use super::task::info;
+use super::task::schedule::MainWaker;
+use crate::reactor::Park;
+
+/// The main future's waker while `run_until_complete` polls it, and how
+/// many of its clones corio's structures of this thread keep.
+pub(crate) struct MainRecord {
+    waker: Arc<MainWaker>,
+    parked: Rc<Cell<usize>>,
+}
+
+/// Forgets the main future's waker when `run_until_complete` returns or
+/// unwinds.
+pub(crate) struct MainGuard<'a>(&'a Core);
+
+impl Drop for MainGuard<'_> {
+    fn drop(&mut self) {
+        let record = self.0.main.borrow_mut().take();
+        drop(record);
+    }
+}
+
+/// The `Arc<MainWaker>`s `run_until_complete` keeps itself: its own, the
+/// `Waker` it polls with, and the record's.
+const MAIN_WAKER_OWN_REFS: usize = 3;
+
+/// `Arc<Shared>`s the loop keeps itself: its core's and the open-loop map's.
+const SHARED_OWN_REFS: usize = 2;
+
+impl Core {
+    /// Records the main future's waker until the guard drops.
+    pub(crate) fn record_main(&self, waker: Arc<MainWaker>) -> MainGuard<'_> {
+        *self.main.borrow_mut() = Some(MainRecord { waker, parked: Rc::new(Cell::new(0)) });
+        MainGuard(self)
+    }
+
+    /// The counter of kept clones of the main waker, if `waker` is one.
+    pub(crate) fn main_parked(&self, waker: &Waker) -> Option<Rc<Cell<usize>>> {
+        let main = self.main.borrow();
+        let main = main.as_ref()?;
+        std::ptr::eq(waker.data(), Arc::as_ptr(&main.waker).cast()).then(|| main.parked.clone())
+    }
+
+    /// The loop has nothing to do and no timer: blocks until an event,
+    /// unless it can prove none will come, which ends the run.
+    pub(super) fn park_forever(&self) -> Park {
+        // While unwinding (a deadlock reported, the loop's cleanup running)
+        // a second panic would abort the process.
+        if self.detect_deadlocks && !std::thread::panicking() && self.nothing_can_wake() {
+            let tree = info::tree(&self.all_tasks(), self.now());
+            panic!("deadlock: every task is waiting and nothing can wake them\n{tree}");
+        }
+        Park::Forever
+    }
+
+    /// The proof rule of the module's docs.
+    fn nothing_can_wake(&self) -> bool {
+        if !self.ready.borrow().is_empty()
+            || !self.timers.borrow().is_empty()
+            || self.shared.has_injected()
+            || Arc::strong_count(&self.shared) != SHARED_OWN_REFS
+        {
+            return false;
+        }
+        let tasks = self.tasks.borrow().live();
+        if !tasks.iter().all(|task| task.is_done() || task.is_stuck()) {
+            return false;
+        }
+        match &*self.main.borrow() {
+            None => true,
+            Some(main) => {
+                // Tasks whose handle the main future awaits keep its waker too.
+                let awaited = tasks.iter().filter(|task| task.awaited_by(main_data(main))).count();
+                !main.waker.is_scheduled()
+                    && Arc::strong_count(&main.waker) == MAIN_WAKER_OWN_REFS + main.parked.get() + awaited
+            }
+        }
+    }
+}
+
+fn main_data(main: &MainRecord) -> *const () {
+    Arc::as_ptr(&main.waker).cast()
+}

@@ -1,0 +1,66 @@
+//! Wakers kept by structures of the loop's own thread.
+//!
+//! A wait queue, or a task's awaiter slot, keeps the waker of whoever waits
+//! there. These structures are `!Send`, so only code on the loop's thread can
+//! reach them. A task whose every waker sits in one of them can therefore be
+//! woken by the loop's thread alone: the deadlock check
+//! (`Core::nothing_can_wake`) relies on that. So each kept waker of a task, or
+//! of the main future, of the loop running here is counted while kept.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::task::Waker;
+
+use super::cell::RawTask;
+use crate::runtime::context;
+
+/// A waker kept on the loop's thread, counted on what it wakes while kept.
+pub(crate) struct ParkedWaker {
+    waker: Waker,
+    counted: Counted,
+}
+
+enum Counted {
+    /// Not a waker of the loop running here (another executor's, a
+    /// combinator's): such a waker could be anywhere, and counts as one.
+    No,
+    /// A task waker, counted in the task's header.
+    Task,
+    /// The main future's waker, counted here (its counter is the loop's).
+    Main(Rc<Cell<usize>>),
+}
+
+impl ParkedWaker {
+    pub(crate) fn new(waker: Waker) -> ParkedWaker {
+        let counted = if RawTask::park_waker(&waker) {
+            Counted::Task
+        } else {
+            match context::with_current_borrowed(|core| core.main_parked(&waker)).flatten() {
+                Some(counter) => {
+                    counter.set(counter.get() + 1);
+                    Counted::Main(counter)
+                }
+                None => Counted::No,
+            }
+        };
+        ParkedWaker { waker, counted }
+    }
+
+    pub(crate) fn will_wake(&self, other: &Waker) -> bool {
+        self.waker.will_wake(other)
+    }
+
+    pub(crate) fn wake(self) {
+        self.waker.wake_by_ref();
+    }
+}
+
+impl Drop for ParkedWaker {
+    fn drop(&mut self) {
+        match &self.counted {
+            Counted::No => {}
+            Counted::Task => RawTask::unpark_waker(&self.waker),
+            Counted::Main(counter) => counter.set(counter.get() - 1),
+        }
+    }
+}
