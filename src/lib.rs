@@ -154,7 +154,7 @@ pub use crate::task::introspection::{all_tasks, current_task, dump_tasks, task_t
 #[doc(alias = "Future")]
 pub use crate::task::promise::{promise, Promise, Resolver};
 pub use crate::task::shield::{shield, Shielded};
-pub use crate::task::spawn::{create_task, create_task_named};
+pub use crate::task::spawn::{create_eager_task, create_task, create_task_named};
 pub use crate::task::wait::{wait, ReturnWhen};
 pub use crate::thread_pool::ThreadPool;
 pub use crate::threads::{run_in_executor, to_thread};

@@ -321,7 +321,7 @@ impl Drop for Process {
         let mut orphan = Orphan(Some(child));
         if crate::try_get_running_loop().is_some() {
             let mut exit = std::mem::replace(&mut self.exit, ExitWatch::Taken);
-            drop(crate::create_task(async move {
+            drop(crate::task::spawn::create_internal_task("corio: reaping a child", async move {
                 if let Some(child) = &mut orphan.0 {
                     let _ = exit.wait(child).await;
                 }

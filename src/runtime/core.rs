@@ -85,6 +85,19 @@ impl Default for TimerValue {
     }
 }
 
+/// When a new task takes its first step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Start {
+    /// On the next turn, or eagerly if the loop was built with
+    /// `eager_tasks(true)`: what `create_task` does.
+    AsConfigured,
+    /// Inside the call that creates it (`create_eager_task`).
+    Eagerly,
+    /// On the next turn whatever the loop's setting: corio's own tasks,
+    /// which may be made while a structure of theirs is borrowed.
+    NextTurn,
+}
+
 /// What is running right now, for `current_task`.
 #[derive(Debug)]
 pub(crate) enum Current {
@@ -123,6 +136,8 @@ pub(crate) struct Core {
     /// Whether a loop that would wait for ever with nothing able to wake it
     /// ends the run with a panic (`deadlock.rs`); always under virtual time.
     pub(super) detect_deadlocks: bool,
+    /// Whether `create_task` starts tasks eagerly (`Builder::eager_tasks`).
+    eager_tasks: bool,
 }
 
 impl Core {
@@ -151,6 +166,7 @@ impl Core {
             shuffle: config.shuffle.map(Shuffle::new),
             main: RefCell::new(None),
             detect_deadlocks: config.detect_deadlocks || config.virtual_time,
+            eager_tasks: config.eager_tasks,
         })
     }
 
@@ -280,13 +296,16 @@ impl Core {
 
     // ----- tasks -----
 
-    /// Makes a task of `future`, registers it and queues it: it starts on
-    /// the next turn. The public `Task` handle wraps what this returns.
+    /// Makes a task of `future` and registers it. It starts on the next
+    /// turn, or, if `start` says so, runs its first step inside this call,
+    /// up to its first suspension (asyncio's eager tasks). The public `Task`
+    /// handle wraps what this returns.
     pub(crate) fn spawn<F>(
         &self,
         future: F,
         name: Option<String>,
         location: &'static Location<'static>,
+        start: Start,
     ) -> TaskRef<F::Output>
     where
         F: Future + 'static,
@@ -298,7 +317,20 @@ impl Core {
             task.raw().header().set_name(name);
         }
         self.tasks.borrow_mut().insert(task.raw().clone());
-        self.push_ready(ReadyItem::Task(task.raw().clone()));
+        let eager = match start {
+            Start::AsConfigured => self.eager_tasks,
+            Start::Eagerly => true,
+            Start::NextTurn => false,
+        };
+        if eager {
+            // What the task that creates this one noted it waits on is
+            // its own: kept aside while the new task takes its first step.
+            let outer_waiting = self.waiting.take();
+            self.run_task(task.raw().clone());
+            self.waiting.set(outer_waiting);
+        } else {
+            self.push_ready(ReadyItem::Task(task.raw().clone()));
+        }
         task
     }
 

@@ -242,6 +242,27 @@ impl Builder {
         self
     }
 
+    /// Whether [`create_task`](crate::create_task) (and everything that
+    /// makes a task for the user: `TaskGroup::create_task`, `shield`, a
+    /// server's connection handlers) starts tasks eagerly, as
+    /// [`create_eager_task`](crate::create_eager_task) does: asyncio's
+    /// `loop.set_task_factory(asyncio.eager_task_factory)`. Off by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut runner = corio::Runner::builder().eager_tasks(true).build().unwrap();
+    /// runner.run(async {
+    ///     let task = corio::create_task(async { 7 });
+    ///     assert!(task.done(), "it finished inside create_task");
+    ///     assert_eq!(task.await.unwrap(), 7);
+    /// });
+    /// ```
+    pub fn eager_tasks(mut self, enabled: bool) -> Builder {
+        self.config.eager_tasks = enabled;
+        self
+    }
+
     /// How long a callback or task step may take before debug mode reports
     /// it (100 ms by default, as asyncio's).
     pub fn slow_callback_duration(mut self, duration: Duration) -> Builder {
@@ -288,6 +309,7 @@ pub(crate) struct LoopConfig {
     pub(crate) debug: bool,
     pub(crate) slow_callback_duration: Duration,
     pub(crate) detect_deadlocks: bool,
+    pub(crate) eager_tasks: bool,
 }
 
 impl LoopConfig {
@@ -301,6 +323,7 @@ impl LoopConfig {
             debug: std::env::var("CORIO_DEBUG").is_ok_and(|value| !value.is_empty() && value != "0"),
             slow_callback_duration: Duration::from_millis(100),
             detect_deadlocks: true,
+            eager_tasks: false,
         }
     }
 }

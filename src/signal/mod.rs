@@ -129,7 +129,7 @@ impl LoopSignals {
             streams: RefCell::new(HashMap::new()),
         });
         LOOPS.with(|loops| loops.borrow_mut().insert(core.id(), Rc::downgrade(&signals)));
-        drop(crate::create_task_named(
+        drop(crate::task::spawn::create_internal_task(
             "corio: signal deliveries",
             read_deliveries(receiver, signals.clone()),
         ));

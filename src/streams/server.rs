@@ -172,7 +172,7 @@ impl Server {
         H: Fn(StreamReader, StreamWriter) -> F + 'static,
         F: Future<Output = ()> + 'static,
     {
-        let task = crate::create_task(async move {
+        let task = crate::task::spawn::create_internal_task("corio: accept loop", async move {
             loop {
                 match listener.accept_stream().await {
                     Ok(stream) => {

@@ -5,6 +5,7 @@ use std::panic::Location;
 
 use super::handle::Task;
 use crate::runtime::context;
+use crate::runtime::core::Start;
 use crate::runtime::event_loop::EventLoop;
 
 /// Runs `future` as a task on the running loop: `asyncio.create_task`.
@@ -33,7 +34,7 @@ use crate::runtime::event_loop::EventLoop;
 /// ```
 #[track_caller]
 pub fn create_task<F: Future + 'static>(future: F) -> Task<F::Output> {
-    spawn(future, None, Location::caller())
+    spawn(future, None, Location::caller(), Start::AsConfigured)
 }
 
 /// As [`create_task`], with a name (`asyncio.create_task(coro, name=…)`).
@@ -52,7 +53,49 @@ pub fn create_task<F: Future + 'static>(future: F) -> Task<F::Output> {
 /// ```
 #[track_caller]
 pub fn create_task_named<F: Future + 'static>(name: impl Into<String>, future: F) -> Task<F::Output> {
-    spawn(future, Some(name.into()), Location::caller())
+    spawn(future, Some(name.into()), Location::caller(), Start::AsConfigured)
+}
+
+/// As [`create_task`], but the task takes its first step now, inside this
+/// call, until it first suspends (asyncio 3.12's eager tasks): a task that
+/// finishes without suspending never goes through the loop's queue, and is
+/// done when this returns (its done callbacks still run on a later turn,
+/// with `call_soon`, as asyncio's do).
+///
+/// # Panics
+///
+/// As [`create_task`].
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+///
+/// corio::run(async {
+///     let started = Rc::new(Cell::new(false));
+///     let flag = started.clone();
+///     let task = corio::create_eager_task(async move {
+///         flag.set(true);
+///         corio::yield_now().await;
+///         "done"
+///     });
+///     assert!(started.get(), "the first step ran inside the call");
+///     assert!(!task.done());
+///     assert_eq!(task.await.unwrap(), "done");
+/// });
+/// ```
+#[track_caller]
+pub fn create_eager_task<F: Future + 'static>(future: F) -> Task<F::Output> {
+    spawn(future, None, Location::caller(), Start::Eagerly)
+}
+
+/// A task for corio's own machinery: it starts on the next turn whatever
+/// `Builder::eager_tasks` says, since it may be made while a structure it
+/// uses is borrowed.
+#[track_caller]
+pub(crate) fn create_internal_task<F: Future + 'static>(name: &str, future: F) -> Task<F::Output> {
+    spawn(future, Some(name.to_owned()), Location::caller(), Start::NextTurn)
 }
 
 #[track_caller]
@@ -60,12 +103,13 @@ fn spawn<F: Future + 'static>(
     future: F,
     name: Option<String>,
     location: &'static Location<'static>,
+    start: Start,
 ) -> Task<F::Output> {
     // An `Rc` clone of the core, measured cheaper here than borrowing the
     // thread-local across the call (which moves the future through more
     // frames).
     context::with_current(|core| match core {
-        Some(core) => Task::new(core.spawn(future, name, location)),
+        Some(core) => Task::new(core.spawn(future, name, location, start)),
         None => panic!("no running event loop"),
     })
 }
@@ -87,6 +131,6 @@ impl EventLoop {
     /// ```
     #[track_caller]
     pub fn create_task<F: Future + 'static>(&self, future: F) -> Task<F::Output> {
-        Task::new(self.core().spawn(future, None, Location::caller()))
+        Task::new(self.core().spawn(future, None, Location::caller(), Start::AsConfigured))
     }
 }
