@@ -159,6 +159,7 @@ pub use crate::task::wait::{wait, ReturnWhen};
 pub use crate::thread_pool::ThreadPool;
 pub use crate::threads::{run_in_executor, to_thread};
 pub use crate::time::sleep::{sleep, sleep_until, yield_now, Sleep};
+pub use crate::time::scope::{timeout_scope, timeout_scope_at, Timeout};
 pub use crate::time::timeout::{timeout, timeout_at, wait_for};
 
 // The attribute macros, from this workspace's `corio-macros`.

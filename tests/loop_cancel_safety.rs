@@ -11,7 +11,7 @@
 //! - queues: `Queue::get`, `Queue::put`, `Queue::join`
 //! - tasks: `Task` (awaited), `TaskGroup::wait`, `gather`, `try_gather`,
 //!   `wait`, `as_completed`, `shield`, `Promise`
-//! - time: `sleep`, `wait_for`, `timeout`
+//! - time: `sleep`, `wait_for`, `timeout`, `Timeout::run`
 //! - streams: `StreamReader::readexactly`, `readline`, `read`,
 //!   `readuntil`, `read_to_end`, `StreamWriter::drain`,
 //!   `StreamWriter::wait_closed`, `Server::wait_closed`,
@@ -617,6 +617,21 @@ fn time() {
         Box::pin(async move {
             let forever = std::future::pending::<()>();
             let done = dropped_after(k, corio::timeout(Duration::from_millis(3), forever)).await.is_some();
+            settle().await;
+            done
+        })
+    });
+    at_every_poll("Timeout::run, rescheduled", |k| {
+        Box::pin(async move {
+            let scope = corio::timeout_scope(Duration::from_millis(3));
+            let handle = scope.clone();
+            let body = async move {
+                corio::yield_now().await;
+                handle.reschedule(Some(corio::time() + Duration::from_millis(5)));
+                std::future::pending::<()>().await
+            };
+            let done = dropped_after(k, scope.run(body)).await.is_some();
+            assert!(done == scope.expired(), "expired exactly when the deadline won");
             settle().await;
             done
         })
