@@ -115,6 +115,7 @@ pub use crate::error::{
 pub use crate::net::tcp::{TcpListener, TcpStream};
 pub use crate::net::udp::UdpSocket;
 pub use crate::net::unix::{UnixDatagram, UnixListener, UnixStream};
+pub use crate::net::watchers::{add_reader, add_writer, remove_reader, remove_writer};
 pub use crate::process::{
     create_subprocess_exec, create_subprocess_shell, Process, ProcessBuilder, SpawnProcess,
 };
@@ -158,8 +159,8 @@ pub use crate::task::spawn::{create_eager_task, create_task, create_task_named};
 pub use crate::task::wait::{wait, ReturnWhen};
 pub use crate::thread_pool::ThreadPool;
 pub use crate::threads::{run_in_executor, to_thread};
-pub use crate::time::sleep::{sleep, sleep_until, yield_now, Sleep};
 pub use crate::time::scope::{timeout_scope, timeout_scope_at, Timeout};
+pub use crate::time::sleep::{sleep, sleep_until, yield_now, Sleep};
 pub use crate::time::timeout::{timeout, timeout_at, wait_for};
 
 // The attribute macros, from this workspace's `corio-macros`.

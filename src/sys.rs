@@ -93,7 +93,7 @@ fn clock_nanos(id: libc::clockid_t) -> io::Result<u64> {
     Ok(now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64)
 }
 
-// ----- sockets -----
+// ----- sockets and descriptors -----
 
 /// Listens again on a listening socket with `backlog`: Linux lets a
 /// listening socket change its backlog that way.
@@ -101,6 +101,20 @@ pub(crate) fn listen(fd: BorrowedFd<'_>, backlog: i32) -> io::Result<()> {
     // SAFETY: listen takes no pointers; `fd` is borrowed, so open.
     syscall!(listen(fd.as_raw_fd(), backlog))?;
     Ok(())
+}
+
+/// Whether `fd` is ready for `events` (`POLLIN`, `POLLOUT`) right now,
+/// without waiting: a zero-timeout `poll`. Hang-ups and errors count as
+/// ready, as the caller's read or write will report them.
+pub(crate) fn poll_now(fd: RawFd, events: libc::c_short) -> io::Result<bool> {
+    let mut entry = libc::pollfd { fd, events, revents: 0 };
+    // SAFETY: `entry` is one valid `pollfd`, alive for the call; a timeout
+    // of zero never blocks.
+    let ready = syscall!(poll(&mut entry, 1, 0))?;
+    if entry.revents & libc::POLLNVAL != 0 {
+        return Err(io::Error::from_raw_os_error(libc::EBADF));
+    }
+    Ok(ready > 0)
 }
 
 // ----- processes -----

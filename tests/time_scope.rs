@@ -15,7 +15,10 @@ fn ms(n: u64) -> Duration {
 /// The message of the panic `f` raises.
 fn panic_message(f: impl FnOnce()) -> String {
     let payload = catch_unwind(AssertUnwindSafe(f)).expect_err("it should panic");
-    payload.downcast_ref::<&str>().map(|s| s.to_string()).unwrap_or_else(|| *payload.downcast::<String>().unwrap())
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| *payload.downcast::<String>().unwrap())
 }
 
 #[test]

@@ -79,6 +79,7 @@ pub(crate) mod io;
 pub(crate) mod tcp;
 pub(crate) mod udp;
 pub(crate) mod unix;
+pub(crate) mod watchers;
 
 /// `futures_io::AsyncRead` and `AsyncWrite` for a stream type with an `io`
 /// field of type `Io<S>`, where `&S` reads and writes.

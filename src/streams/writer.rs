@@ -227,7 +227,10 @@ impl WriterState {
     /// empty (closing the socket if asked to).
     fn start_flushing(state: &Rc<WriterState>) {
         if !state.flushing.replace(true) {
-            crate::task::spawn::create_internal_task("corio: flushing a writer", WriterState::flush(state.clone()));
+            crate::task::spawn::create_internal_task(
+                "corio: flushing a writer",
+                WriterState::flush(state.clone()),
+            );
         }
     }
 

@@ -74,7 +74,8 @@ enum Phase {
 /// Panics outside a running loop.
 #[track_caller]
 pub fn timeout_scope(delay: Duration) -> Timeout {
-    let now = context::with_current_borrowed(|core| core.now()).unwrap_or_else(|| panic!("no running event loop"));
+    let now =
+        context::with_current_borrowed(|core| core.now()).unwrap_or_else(|| panic!("no running event loop"));
     timeout_scope_at(Some(deadline_after(now, delay)))
 }
 
