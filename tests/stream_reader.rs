@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use corio::{IncompleteReadError, LimitOverrunError, StreamReader, StreamWriter};
 use support::counting_alloc::{bytes_asked_here, Counting};
-use support::py_bool;
+use support::{py_bool, py_bytes};
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
@@ -225,11 +225,6 @@ fn limits_at_eof_and_drain_after_close_as_asyncio() {
         log
     });
     assert_eq!(log, support::expected_log("stream_limits"));
-}
-
-/// Bytes as Python's `repr` prints these (printable ASCII and `\n`).
-fn py_bytes(bytes: &[u8]) -> String {
-    format!("b'{}'", String::from_utf8(bytes.to_vec()).unwrap().replace('\n', "\\n"))
 }
 
 /// Reading many short lines off a long buffer costs what the lines take,

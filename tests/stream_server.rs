@@ -133,3 +133,56 @@ fn close_closes_the_listening_sockets_at_once() {
     });
     assert_eq!(log, support::expected_log("server_close"));
 }
+
+/// `tests/asyncio/server_clients.py`: `close_clients` and `abort_clients`.
+#[test]
+fn close_clients_and_abort_clients_as_asyncio() {
+    let log = support::Log::new();
+    let inner = log.clone();
+    corio::run(async move {
+        let log = inner;
+        let ended = corio::Queue::new(0);
+        let reports = ended.clone();
+        let server = corio::start_server(
+            move |mut reader, mut writer| {
+                let reports = reports.clone();
+                async move {
+                    writer.write(b"hello\n");
+                    let data = reader.read_to_end().await.unwrap();
+                    reports
+                        .put_nowait(format!("a handler read {} to the end", support::py_bytes(&data)))
+                        .unwrap();
+                }
+            },
+            "127.0.0.1",
+            0,
+        )
+        .await
+        .unwrap();
+        let port = server.local_addrs()[0].port();
+
+        let (mut reader, writer) = corio::open_connection("127.0.0.1", port).await.unwrap();
+        log.push(format!("client got {}", support::py_bytes(&reader.readline().await.unwrap())));
+        server.close_clients();
+        log.push(format!(
+            "after close_clients the client got {}",
+            support::py_bytes(&reader.read_to_end().await.unwrap())
+        ));
+        log.push(ended.get().await.unwrap());
+        writer.close();
+
+        let (mut reader, writer) = corio::open_connection("127.0.0.1", port).await.unwrap();
+        log.push(format!("client 2 got {}", support::py_bytes(&reader.readline().await.unwrap())));
+        server.abort_clients();
+        log.push(format!(
+            "after abort_clients client 2 got {}",
+            support::py_bytes(&reader.read_to_end().await.unwrap())
+        ));
+        log.push(ended.get().await.unwrap());
+        writer.close();
+
+        server.close();
+        server.wait_closed().await;
+    });
+    assert_eq!(log.take(), support::expected_log("server_clients"));
+}

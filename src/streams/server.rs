@@ -1,7 +1,7 @@
 //! `open_connection`, `start_server` and `Server`, for TCP and Unix-domain
 //! sockets.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
 use std::io;
@@ -11,7 +11,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use super::reader::StreamReader;
-use super::writer::StreamWriter;
+use super::writer::{StreamWriter, WeakWriter};
 use super::{split, ByteSocket};
 use crate::net::tcp::{TcpListener, TcpStream};
 use crate::net::unix::{UnixListener, UnixStream};
@@ -147,6 +147,8 @@ pub struct Server {
     addrs: Vec<SocketAddr>,
     accept_loops: std::cell::RefCell<Vec<Task<()>>>,
     closed: Rc<ClosedFlag>,
+    /// The writers of the connections accepted, for `close_clients`.
+    clients: Rc<RefCell<Vec<WeakWriter>>>,
 }
 
 struct ClosedFlag {
@@ -160,6 +162,7 @@ impl Server {
             addrs,
             accept_loops: std::cell::RefCell::new(Vec::new()),
             closed: Rc::new(ClosedFlag { closed: Cell::new(false), waiters: WaitQueue::new() }),
+            clients: Rc::new(RefCell::new(Vec::new())),
         }
     }
 
@@ -172,15 +175,18 @@ impl Server {
         H: Fn(StreamReader, StreamWriter) -> F + 'static,
         F: Future<Output = ()> + 'static,
     {
+        let clients = self.clients.clone();
         let task = crate::task::spawn::create_internal_task("corio: accept loop", async move {
             loop {
                 match listener.accept_stream().await {
                     Ok(stream) => {
                         let handler = handler.clone();
-                        drop(crate::create_task(async move {
-                            let (reader, writer) = split(Rc::new(stream));
-                            handler(reader, writer).await;
-                        }));
+                        let (reader, writer) = split(Rc::new(stream));
+                        let mut clients = clients.borrow_mut();
+                        clients.retain(WeakWriter::is_alive);
+                        clients.push(writer.downgrade());
+                        drop(clients);
+                        drop(crate::create_task(handler(reader, writer)));
                     }
                     Err(_) => crate::sleep(Duration::from_millis(100)).await,
                 }
@@ -216,6 +222,50 @@ impl Server {
         if !self.closed.closed.replace(true) {
             self.closed.waiters.notify_all();
         }
+    }
+
+    /// Closes every connection the server accepted, once what its writer
+    /// buffered is sent (`Server.close_clients()`, Python 3.13): the
+    /// clients and the handlers' readers see the end of the stream. The
+    /// server goes on listening unless it was closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let server = corio::start_server(
+    ///         |mut reader, mut writer| async move {
+    ///             writer.write(b"hello\n");
+    ///             let _ = reader.read_to_end().await;
+    ///         },
+    ///         "127.0.0.1",
+    ///         0,
+    ///     )
+    ///     .await
+    ///     .unwrap();
+    ///     let port = server.local_addrs()[0].port();
+    ///     let (mut reader, _writer) = corio::open_connection("127.0.0.1", port).await.unwrap();
+    ///     assert_eq!(reader.readline().await.unwrap(), b"hello\n");
+    ///     server.close_clients();
+    ///     assert!(reader.read_to_end().await.unwrap().is_empty());
+    /// });
+    /// ```
+    pub fn close_clients(&self) {
+        for client in self.take_clients() {
+            client.close();
+        }
+    }
+
+    /// As [`close_clients`](Server::close_clients), dropping what the
+    /// writers buffered (`Server.abort_clients()`, Python 3.13).
+    pub fn abort_clients(&self) {
+        for client in self.take_clients() {
+            client.abort();
+        }
+    }
+
+    fn take_clients(&self) -> Vec<WeakWriter> {
+        std::mem::take(&mut *self.clients.borrow_mut())
     }
 
     /// Waits until [`close`](Server::close) was called.

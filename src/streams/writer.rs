@@ -6,7 +6,7 @@ use std::fmt;
 use std::future::poll_fn;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::task::Poll;
 
 use super::ByteSocket;
@@ -271,6 +271,43 @@ impl WriterState {
             let _ = state.socket.shutdown(Shutdown::Write);
         }
         state.flushing.set(false);
+    }
+}
+
+/// A writer seen from its server: it can close or abort the connection
+/// without keeping it alive (`Server::close_clients`, `abort_clients`).
+pub(crate) struct WeakWriter(Weak<WriterState>);
+
+impl StreamWriter {
+    pub(crate) fn downgrade(&self) -> WeakWriter {
+        WeakWriter(Rc::downgrade(&self.state))
+    }
+}
+
+impl WeakWriter {
+    /// False once the writer and its flusher are gone.
+    pub(crate) fn is_alive(&self) -> bool {
+        self.0.strong_count() > 0
+    }
+
+    /// As [`StreamWriter::close`].
+    pub(crate) fn close(&self) {
+        if let Some(state) = self.0.upgrade() {
+            StreamWriter { state }.close();
+        }
+    }
+
+    /// Closes at once, dropping what is buffered (asyncio's
+    /// `transport.abort()`): the peer and the reader see the end of the
+    /// stream, and `wait_closed` returns.
+    pub(crate) fn abort(&self) {
+        let Some(state) = self.0.upgrade() else { return };
+        state.closing.set(true);
+        state.buffer.borrow_mut().clear();
+        let _ = state.socket.shutdown(Shutdown::Both);
+        state.closed.set(true);
+        state.drained.notify_all();
+        state.finished.notify_all();
     }
 }
 

@@ -41,6 +41,11 @@ pub fn py_bool(value: bool) -> &'static str {
     }
 }
 
+/// Bytes as Python's `repr` prints these (printable ASCII and `\n`).
+pub fn py_bytes(bytes: &[u8]) -> String {
+    format!("b'{}'", String::from_utf8(bytes.to_vec()).unwrap().replace('\n', "\\n"))
+}
+
 /// The line CPython printed for `tests/asyncio/NAME.py`, as a list of events.
 pub fn expected_log(name: &str) -> Vec<String> {
     let path = format!("{}/tests/asyncio/{name}.expected", env!("CARGO_MANIFEST_DIR"));
