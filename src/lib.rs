@@ -134,7 +134,7 @@ pub use crate::signal::numbers as signals;
 pub use crate::signal::{add_signal_handler, remove_signal_handler, signal, Signal};
 pub use crate::streams::reader::{StreamReader, DEFAULT_LIMIT};
 pub use crate::streams::server::{
-    open_connection, open_unix_connection, start_server, start_unix_server, Server,
+    open_connection, open_unix_connection, start_server, start_unix_server, OpenConnection, Server,
 };
 pub use crate::streams::writer::StreamWriter;
 pub use crate::sync::barrier::{Barrier, BarrierWait};

@@ -15,8 +15,8 @@
 //! - streams: `StreamReader::readexactly`, `readline`, `read`,
 //!   `readuntil`, `read_to_end`, `StreamWriter::drain`,
 //!   `StreamWriter::wait_closed`, `Server::wait_closed`,
-//!   `Server::serve_forever`, `start_server`, `open_connection`,
-//!   `start_unix_server`, `open_unix_connection`
+//!   `Server::serve_forever`, `start_server`, `open_connection` (also with
+//!   Happy Eyeballs), `start_unix_server`, `open_unix_connection`
 //! - sockets: `TcpListener::accept`, `TcpStream::connect`, `read`,
 //!   `write_all`, `UdpSocket::send_to`, `recv_from`, `UnixListener::accept`,
 //!   `UnixStream::connect`, `UnixDatagram::recv_from`
@@ -894,14 +894,18 @@ fn sockets() {
             let server = dropped_after(k, corio::start_server(|_, _| async {}, "localhost", 0)).await;
             let Some(server) = server.map(Result::unwrap) else { return false };
             let port = server.local_addrs()[0].port();
-            let connected = dropped_after(k, corio::open_connection("localhost", port)).await;
+            let connected = dropped_after(k, corio::open_connection("localhost", port).into_future()).await;
+            // The staggered race of Happy Eyeballs, dropped with attempts
+            // in flight: their sockets close.
+            let raced = corio::open_connection("localhost", port).happy_eyeballs_delay(Duration::ZERO);
+            let raced = dropped_after(k, raced.into_future()).await;
             let server = Rc::new(server);
             let closer = server.clone();
             after_turns(2, move || closer.close());
             let served = dropped_after(k, async { server.serve_forever().await }).await;
             server.close();
             settle().await;
-            connected.is_some() && served.is_some()
+            connected.is_some() && raced.is_some() && served.is_some()
         })
     });
     at_every_poll("open_unix_connection and start_unix_server", |k| {

@@ -75,6 +75,7 @@ macro_rules! byte_stream_methods {
     };
 }
 
+pub(crate) mod happy_eyeballs;
 pub(crate) mod io;
 pub(crate) mod tcp;
 pub(crate) mod udp;

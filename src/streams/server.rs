@@ -3,27 +3,32 @@
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::io;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::path::Path;
+use std::pin::Pin;
 use std::rc::Rc;
 use std::time::Duration;
 
 use super::reader::StreamReader;
 use super::writer::{StreamWriter, WeakWriter};
 use super::{split, ByteSocket};
+use crate::net::happy_eyeballs::{connect_staggered, interleave};
 use crate::net::tcp::{TcpListener, TcpStream};
 use crate::net::unix::{UnixListener, UnixStream};
 use crate::runtime::task::info::WaitingOn;
 use crate::runtime::wait_queue::{wait_until, WaitQueue};
 use crate::task::handle::Task;
 
-/// Connects to `host:port` and returns the connection's two halves:
-/// `asyncio.open_connection(host, port)`.
+/// Connects to `host:port`; `.await` it for the connection's two halves:
+/// `asyncio.open_connection(host, port)`. Options are methods of the
+/// [`OpenConnection`] builder this returns, named after asyncio's keywords.
 ///
 /// A host name is resolved on the loop's thread pool, as asyncio runs
-/// `getaddrinfo` in its executor, and each address is tried in turn.
+/// `getaddrinfo` in its executor, and each address is tried in turn (or,
+/// with [`happy_eyeballs_delay`](OpenConnection::happy_eyeballs_delay), in a
+/// staggered race).
 ///
 /// # Errors
 ///
@@ -33,15 +38,82 @@ use crate::task::handle::Task;
 /// # Examples
 ///
 /// See [`StreamReader`].
-pub async fn open_connection(host: &str, port: u16) -> io::Result<(StreamReader, StreamWriter)> {
-    let mut last_error = io::Error::new(io::ErrorKind::NotFound, format!("{host} has no address"));
-    for addr in resolve(host, port).await? {
-        match TcpStream::connect(addr).await {
-            Ok(stream) => return Ok(split(Rc::new(stream))),
-            Err(err) => last_error = err,
-        }
+pub fn open_connection(host: &str, port: u16) -> OpenConnection {
+    OpenConnection { host: host.to_owned(), port, happy_eyeballs_delay: None, interleave: None }
+}
+
+/// What [`open_connection`] returns: options, then `.await` to connect.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// corio::run(async {
+///     let server = corio::start_server(|_, _| async {}, "127.0.0.1", 0).await.unwrap();
+///     let port = server.local_addrs()[0].port();
+///     // RFC 8305's recommended delay, as asyncio users pass it.
+///     let (_reader, writer) = corio::open_connection("localhost", port)
+///         .happy_eyeballs_delay(Duration::from_millis(250))
+///         .await
+///         .unwrap();
+///     assert_eq!(writer.peer_addr().unwrap().port(), port);
+/// });
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "the connection is made when the builder is awaited"]
+pub struct OpenConnection {
+    host: String,
+    port: u16,
+    happy_eyeballs_delay: Option<Duration>,
+    interleave: Option<usize>,
+}
+
+impl OpenConnection {
+    /// Happy Eyeballs (RFC 8305; asyncio's `happy_eyeballs_delay`): the
+    /// host's addresses are tried in a staggered race, the next attempt
+    /// starting when the last one failed or `delay` passed without an
+    /// answer; the first connection made wins and the others are closed.
+    /// Without it, each address is tried only after the one before failed.
+    pub fn happy_eyeballs_delay(mut self, delay: Duration) -> OpenConnection {
+        self.happy_eyeballs_delay = Some(delay);
+        self
     }
-    Err(last_error)
+
+    /// Reorders the host's addresses by family (asyncio's `interleave`):
+    /// `first_family_count` of the first family, then one of each family in
+    /// turn; 0 keeps the resolver's order. The default is 1 once a
+    /// [`happy_eyeballs_delay`](OpenConnection::happy_eyeballs_delay) is
+    /// set, and the resolver's order otherwise.
+    pub fn interleave(mut self, first_family_count: usize) -> OpenConnection {
+        self.interleave = Some(first_family_count);
+        self
+    }
+
+    async fn connect(self) -> io::Result<(StreamReader, StreamWriter)> {
+        let addrs = resolve(&self.host, self.port).await?;
+        if addrs.is_empty() {
+            return Err(io::Error::new(io::ErrorKind::NotFound, format!("{} has no address", self.host)));
+        }
+        let addrs = match self.interleave.or(self.happy_eyeballs_delay.map(|_| 1)) {
+            Some(first_family_count) if first_family_count > 0 => interleave(addrs, first_family_count),
+            _ => addrs,
+        };
+        // Without Happy Eyeballs, a delay that never passes: each attempt
+        // starts when the one before failed.
+        let delay = self.happy_eyeballs_delay.unwrap_or(Duration::MAX);
+        Ok(split(Rc::new(connect_staggered(addrs, delay).await?)))
+    }
+}
+
+impl IntoFuture for OpenConnection {
+    type Output = io::Result<(StreamReader, StreamWriter)>;
+    type IntoFuture = Pin<Box<dyn Future<Output = io::Result<(StreamReader, StreamWriter)>>>>;
+
+    /// Resolves and connects (boxed: one allocation per connection).
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.connect())
+    }
 }
 
 /// Connects to the Unix-domain socket at `path`:

@@ -1,0 +1,170 @@
+//! Happy Eyeballs (RFC 8305), as asyncio's `create_connection` does it with
+//! `happy_eyeballs_delay` and `interleave`: the addresses of a host, their
+//! families interleaved, are tried in a staggered race, each attempt
+//! starting when the one before fails or `delay` passes without an answer;
+//! the first connection made wins, and the attempts still running are
+//! dropped (their sockets closed).
+
+use std::future::{poll_fn, Future};
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::Duration;
+
+use super::tcp::TcpStream;
+use crate::time::clock::deadline_after;
+use crate::time::sleep::Sleep;
+
+type Attempt = Pin<Box<dyn Future<Output = io::Result<TcpStream>>>>;
+
+/// Reorders `addrs` as asyncio's `_interleave_addrinfos`: grouped by family
+/// in the order the families first appear, the first `first_family_count`
+/// (at least one) from the first family, then one of each family in turn.
+pub(crate) fn interleave(addrs: Vec<SocketAddr>, first_family_count: usize) -> Vec<SocketAddr> {
+    let mut families: Vec<Vec<SocketAddr>> = Vec::new();
+    for addr in addrs {
+        match families.iter_mut().find(|family| family[0].is_ipv4() == addr.is_ipv4()) {
+            Some(family) => family.push(addr),
+            None => families.push(vec![addr]),
+        }
+    }
+    let mut queues: Vec<std::vec::IntoIter<SocketAddr>> = families.into_iter().map(Vec::into_iter).collect();
+    let mut ordered: Vec<SocketAddr> = match queues.first_mut() {
+        Some(first) => first.by_ref().take(first_family_count.saturating_sub(1)).collect(),
+        None => return Vec::new(),
+    };
+    loop {
+        let before = ordered.len();
+        ordered.extend(queues.iter_mut().filter_map(Iterator::next));
+        if ordered.len() == before {
+            return ordered;
+        }
+    }
+}
+
+/// Connects to the first of `addrs` that answers, starting the next
+/// attempt whenever the last one failed or `delay` passed.
+///
+/// # Errors
+///
+/// The last attempt's error when every one failed (`NotFound` for no
+/// address).
+pub(crate) async fn connect_staggered(addrs: Vec<SocketAddr>, delay: Duration) -> io::Result<TcpStream> {
+    let mut waiting = addrs.into_iter();
+    let mut running: Vec<Attempt> = Vec::new();
+    let mut last_error = io::Error::new(io::ErrorKind::NotFound, "no address to connect to");
+    let mut next_start = crate::sleep(Duration::ZERO);
+    poll_fn(|cx| loop {
+        // Start the next attempt when its time has come.
+        if Pin::new(&mut next_start).poll(cx).is_ready() {
+            match waiting.next() {
+                Some(addr) => {
+                    running.push(Box::pin(TcpStream::connect(addr)));
+                    // Polled again at once, which arms its timer.
+                    restart(&mut next_start, delay);
+                    continue;
+                }
+                None if running.is_empty() => {
+                    return Poll::Ready(Err(std::mem::replace(&mut last_error, io::ErrorKind::Other.into())));
+                }
+                None => {}
+            }
+        }
+        let mut failed = false;
+        let mut index = 0;
+        while index < running.len() {
+            match running[index].as_mut().poll(cx) {
+                Poll::Ready(Ok(stream)) => return Poll::Ready(Ok(stream)),
+                Poll::Ready(Err(err)) => {
+                    last_error = err;
+                    drop(running.swap_remove(index));
+                    failed = true;
+                }
+                Poll::Pending => index += 1,
+            }
+        }
+        if !failed {
+            return Poll::Pending;
+        }
+        // A failure starts the next attempt at once (RFC 8305, 5).
+        restart(&mut next_start, Duration::ZERO);
+    })
+    .await
+}
+
+fn restart(timer: &mut Sleep, delay: Duration) {
+    timer.reset(deadline_after(crate::time(), delay));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v4(n: u8) -> SocketAddr {
+        SocketAddr::from(([10, 0, 0, n], 80))
+    }
+
+    fn v6(n: u16) -> SocketAddr {
+        SocketAddr::from(([0xfd00, 0, 0, 0, 0, 0, 0, n], 80))
+    }
+
+    /// CPython 3.11's `base_events._interleave_addrinfos` gives these
+    /// orders for the same families.
+    #[test]
+    fn interleaves_as_asyncio() {
+        let addrs = vec![v6(1), v6(2), v6(3), v4(1), v4(2)];
+        assert_eq!(interleave(addrs.clone(), 1), [v6(1), v4(1), v6(2), v4(2), v6(3)]);
+        assert_eq!(interleave(addrs.clone(), 2), [v6(1), v6(2), v4(1), v6(3), v4(2)]);
+        assert_eq!(interleave(addrs, 0), [v6(1), v4(1), v6(2), v4(2), v6(3)]);
+        assert_eq!(interleave(vec![v4(1), v6(1), v4(2)], 1), [v4(1), v6(1), v4(2)]);
+        assert_eq!(interleave(Vec::new(), 1), []);
+    }
+
+    /// A listener whose accept queue is full drops new SYNs: a connect to it
+    /// hangs, as one to an address that does not answer. Returns it, and a
+    /// connection that proved it full (kept open).
+    async fn unanswering_address() -> (std::net::TcpListener, Vec<TcpStream>, SocketAddr) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut queued = Vec::new();
+        loop {
+            match crate::wait_for(Duration::from_millis(300), TcpStream::connect(addr)).await {
+                Ok(stream) => queued.push(stream.unwrap()),
+                Err(_) => return (listener, queued, addr),
+            }
+            assert!(queued.len() < 10_000, "the accept queue never filled");
+        }
+    }
+
+    #[test]
+    fn a_silent_address_gives_way_after_the_delay() {
+        crate::run(async {
+            let (_full, _queued, silent) = unanswering_address().await;
+            let live = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let live_addr = live.local_addr().unwrap();
+            let started = std::time::Instant::now();
+            let stream = connect_staggered(vec![silent, live_addr], Duration::from_millis(50)).await.unwrap();
+            assert_eq!(stream.peer_addr().unwrap(), live_addr);
+            // Without the race it would wait for the kernel's SYN retries (a
+            // minute and more); the generous bound only rules that out.
+            assert!(started.elapsed() < Duration::from_secs(20));
+        });
+    }
+
+    #[test]
+    fn a_refused_address_gives_way_at_once_and_the_last_error_is_reported() {
+        crate::run(async {
+            let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+            let live = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let live_addr = live.local_addr().unwrap();
+            // A delay of an hour: only the refusal can start the second attempt.
+            let stream = connect_staggered(vec![closed, live_addr], Duration::from_secs(3600)).await.unwrap();
+            assert_eq!(stream.peer_addr().unwrap(), live_addr);
+            let err = connect_staggered(vec![closed], Duration::from_secs(3600)).await.unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
+            let none = connect_staggered(Vec::new(), Duration::from_secs(1)).await.unwrap_err();
+            assert_eq!(none.kind(), io::ErrorKind::NotFound);
+        });
+    }
+}
