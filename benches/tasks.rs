@@ -103,6 +103,22 @@ fn benches(c: &mut Criterion) {
     bench_runtimes!(&mut group, spawn_many);
     group.finish();
 
+    // The same workload with every task eager (`create_eager_task`'s path):
+    // each finishes inside its spawn, never queued. Against tokio's
+    // `spawn_local` (issue 15's target: ≤ 0.3).
+    let mut group = c.benchmark_group("spawn_eager");
+    group.sample_size(10).throughput(Throughput::Elements(SPAWN_TASKS));
+    group.bench_function("corio", |b| {
+        let mut runner = corio::Runner::builder().eager_tasks(true).build().expect("a loop");
+        b.iter(|| runner.run(spawn_many(&support::Corio)))
+    });
+    group.bench_function("tokio", |b| {
+        let runtime = support::tokio_runtime();
+        let local = tokio::task::LocalSet::new();
+        b.iter(|| local.block_on(&runtime, spawn_many(&support::Tokio)))
+    });
+    group.finish();
+
     let mut group = c.benchmark_group("yield");
     group.sample_size(10).throughput(Throughput::Elements(YIELD_TASKS * YIELDS));
     bench_runtimes!(&mut group, yield_many);
