@@ -35,6 +35,7 @@
 
 use std::cell::Cell;
 use std::rc::Rc;
+use std::sync::atomic::{fence, Ordering};
 use std::sync::Arc;
 use std::task::Waker;
 
@@ -75,7 +76,9 @@ impl Core {
         MainGuard(self)
     }
 
-    /// The counter of kept clones of the main waker, if `waker` is one.
+    /// The counter of kept clones of the main waker, if `waker` is one. (The
+    /// data pointer alone tells: only `run_until_complete` makes wakers of
+    /// this `Arc`. Comparing vtables could miss, as `Waker::will_wake` may.)
     pub(crate) fn main_parked(&self, waker: &Waker) -> Option<Rc<Cell<usize>>> {
         let main = self.main.borrow();
         let main = main.as_ref()?;
@@ -96,10 +99,17 @@ impl Core {
 
     /// The proof rule of the module's docs.
     fn nothing_can_wake(&self) -> bool {
-        if !self.ready.borrow().is_empty()
+        // The counts first, then the flags: a thread that queues work and
+        // then drops its `LoopHandle` or main waker makes the work visible
+        // before its `Release` decrement, which a count seen at its baseline
+        // has read; the fence makes the flags read after it see that work.
+        let handles_out = Arc::strong_count(&self.shared) != SHARED_OWN_REFS;
+        let main_refs = self.main.borrow().as_ref().map(|main| Arc::strong_count(&main.waker));
+        fence(Ordering::Acquire);
+        if handles_out
+            || !self.ready.borrow().is_empty()
             || !self.timers.borrow().is_empty()
             || self.shared.has_injected()
-            || Arc::strong_count(&self.shared) != SHARED_OWN_REFS
         {
             return false;
         }
@@ -107,14 +117,13 @@ impl Core {
         if !tasks.iter().all(|task| task.is_done() || task.is_stuck()) {
             return false;
         }
-        match &*self.main.borrow() {
-            None => true,
-            Some(main) => {
+        match (&*self.main.borrow(), main_refs) {
+            (Some(main), Some(refs)) => {
                 // Tasks whose handle the main future awaits keep its waker too.
                 let awaited = tasks.iter().filter(|task| task.awaited_by(main_data(main))).count();
-                !main.waker.is_scheduled()
-                    && Arc::strong_count(&main.waker) == MAIN_WAKER_OWN_REFS + main.parked.get() + awaited
+                !main.waker.is_scheduled() && refs == MAIN_WAKER_OWN_REFS + main.parked.get() + awaited
             }
+            _ => true,
         }
     }
 }

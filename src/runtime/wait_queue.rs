@@ -84,12 +84,12 @@ impl<T> WaitQueue<T> {
 
     /// Queues a waiter at the back.
     pub(crate) fn register(&self, waker: &Waker) -> WaiterKey {
+        // Made before the borrow: cloning a foreign waker runs its code.
+        let waker = ParkedWaker::new(waker.clone());
         let mut inner = self.inner.borrow_mut();
         let prev = inner.tail;
-        let key = inner.slots.insert(Slot {
-            waker: Some(ParkedWaker::new(waker.clone())),
-            state: SlotState::Waiting { prev, next: None },
-        });
+        let key =
+            inner.slots.insert(Slot { waker: Some(waker), state: SlotState::Waiting { prev, next: None } });
         match prev {
             Some(prev) => inner.set_next(prev, Some(key)),
             None => inner.head = Some(key),
@@ -105,10 +105,15 @@ impl<T> WaitQueue<T> {
         let mut inner = self.inner.borrow_mut();
         let slot = &mut inner.slots[key.0];
         if let SlotState::Waiting { .. } = slot.state {
-            match &slot.waker {
-                Some(waker) if waker.will_wake(cx.waker()) => {}
-                _ => slot.waker = Some(ParkedWaker::new(cx.waker().clone())),
+            if slot.waker.as_ref().is_some_and(|waker| waker.will_wake(cx.waker())) {
+                return Poll::Pending;
             }
+            drop(inner);
+            // Cloned, and the old one dropped, outside the borrow: either
+            // may run a foreign waker's code.
+            let waker = ParkedWaker::new(cx.waker().clone());
+            let old = self.inner.borrow_mut().slots.get_mut(key.0).and_then(|slot| slot.waker.replace(waker));
+            drop(old);
             return Poll::Pending;
         }
         let slot = inner.take(key.0);

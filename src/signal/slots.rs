@@ -20,7 +20,7 @@
 use std::os::fd::RawFd;
 use std::sync::OnceLock;
 
-use crate::atomic::{spin_loop, AtomicU64, Ordering};
+use crate::atomic::{spin_loop, yield_now, AtomicU64, Ordering};
 
 /// The pipe half of a free slot's word (no descriptor is this large).
 const FREE: u64 = u32::MAX as u64;
@@ -52,8 +52,11 @@ pub(super) fn bit(signal: i32) -> u64 {
     1 << (signal - 1)
 }
 
-/// Every slot, free or not. Safe in a signal handler: `OnceLock::get` is
-/// one atomic load.
+/// Every slot, free or not. Safe in a signal handler: `OnceLock::get`
+/// "never blocks" (std's documentation; it is one atomic load) and
+/// allocates nothing. (A child made by `fork` while a handler was counted
+/// in would wait for it for ever in `release`; corio's children `exec` at
+/// once, as `std::process::Command` does.)
 pub(super) fn all() -> impl Iterator<Item = &'static Slot> {
     std::iter::successors(SLOTS.get().copied(), |slot| slot.next.get().copied())
 }
@@ -123,9 +126,16 @@ impl Slot {
     pub(super) fn release(&self) -> u64 {
         let wanted = self.wanted.swap(0, Ordering::AcqRel);
         self.pipe_and_writers.fetch_or(FREE << 32, Ordering::AcqRel);
-        // A handler is a few instructions long and never blocks.
+        // A handler is a few instructions long and never blocks; one on a
+        // thread that was descheduled mid-write is waited for by yielding.
+        let mut spins = 0u32;
         while writers_of(self.pipe_and_writers.load(Ordering::Acquire)) != 0 {
-            spin_loop();
+            if spins < 100 {
+                spins += 1;
+                spin_loop();
+            } else {
+                yield_now();
+            }
         }
         wanted
     }
@@ -165,6 +175,40 @@ mod loom_tests {
             open[0].store(false, Ordering::Relaxed);
             assert!(slot.try_claim(1), "a released slot is free");
             handler.join().unwrap();
+        });
+    }
+
+    /// Two handlers at once while the slot passes to a new loop that wants
+    /// the same signal: each writes to a pipe that is open when it writes,
+    /// the old loop's or the new one's. Three threads: bounded to three
+    /// preemptions (as tokio's models are), which keeps it to seconds.
+    #[test]
+    fn loom_a_slot_passed_on_under_two_handlers() {
+        let mut model = loom::model::Builder::new();
+        model.preemption_bound = Some(3);
+        model.check(|| {
+            let slot = Arc::new(Slot::new());
+            let open = Arc::new([AtomicBool::new(true), AtomicBool::new(false)]);
+            assert!(slot.try_claim(0));
+            slot.want(SIGNAL);
+            let handlers: Vec<_> = (0..2)
+                .map(|_| {
+                    let (slot, open) = (slot.clone(), open.clone());
+                    thread::spawn(move || {
+                        slot.deliver(SIGNAL, |pipe| {
+                            assert!(open[pipe as usize].load(Ordering::Acquire), "a write to a closed pipe");
+                        });
+                    })
+                })
+                .collect();
+            slot.release();
+            open[0].store(false, Ordering::Release);
+            open[1].store(true, Ordering::Release);
+            assert!(slot.try_claim(1));
+            slot.want(SIGNAL);
+            for handler in handlers {
+                handler.join().unwrap();
+            }
         });
     }
 }

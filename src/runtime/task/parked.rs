@@ -8,6 +8,7 @@
 //! of the main future, of the loop running here is counted while kept.
 
 use std::cell::Cell;
+use std::marker::PhantomData;
 use std::rc::Rc;
 use std::task::Waker;
 
@@ -15,9 +16,12 @@ use super::cell::RawTask;
 use crate::runtime::context;
 
 /// A waker kept on the loop's thread, counted on what it wakes while kept.
+/// `!Send`: the count it keeps is a `Cell` of the loop's thread
+/// (`RawTask::unpark_waker` relies on it).
 pub(crate) struct ParkedWaker {
     waker: Waker,
     counted: Counted,
+    _not_send: PhantomData<*const ()>,
 }
 
 enum Counted {
@@ -43,7 +47,7 @@ impl ParkedWaker {
                 None => Counted::No,
             }
         };
-        ParkedWaker { waker, counted }
+        ParkedWaker { waker, counted, _not_send: PhantomData }
     }
 
     pub(crate) fn will_wake(&self, other: &Waker) -> bool {
@@ -60,7 +64,10 @@ impl Drop for ParkedWaker {
         match &self.counted {
             Counted::No => {}
             Counted::Task => RawTask::unpark_waker(&self.waker),
-            Counted::Main(counter) => counter.set(counter.get() - 1),
+            Counted::Main(counter) => {
+                debug_assert!(counter.get() > 0, "a main waker unparked twice");
+                counter.set(counter.get() - 1);
+            }
         }
     }
 }

@@ -39,7 +39,7 @@ pub(super) fn park(waker: &Waker) -> bool {
     if here::get() != header.loop_id {
         return false;
     }
-    header.parked.set(header.parked.get().saturating_add(1));
+    header.parked.set(header.parked.get().checked_add(1).expect("parked waker count overflow"));
     true
 }
 
@@ -49,7 +49,8 @@ pub(super) fn unpark(waker: &Waker) {
     // SAFETY: a waker of this vtable points at a live task. Its loop's
     // thread is this one: `park` checked, and the holder is `!Send`.
     let header = unsafe { header(waker.data()) };
-    header.parked.set(header.parked.get().saturating_sub(1));
+    debug_assert!(header.parked.get() > 0, "a task waker unparked twice");
+    header.parked.set(header.parked.get() - 1);
 }
 
 /// The task `waker` wakes, if it is a task waker of the loop running here.
