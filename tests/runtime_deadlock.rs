@@ -213,3 +213,24 @@ fn a_signal_that_arrives_later() {
         deliveries.next().await;
     });
 }
+
+/// The window the check must not fall into: another thread queues the
+/// loop's only work, then drops its last handle (a thread-pool result
+/// settling the main future, a `LoopHandle` sending a callback). Run many
+/// times, each must complete; the check reads the counts before the flags.
+#[test]
+fn work_queued_by_a_thread_that_then_lets_go_is_never_missed() {
+    for _ in 0..500 {
+        assert_eq!(corio::run(corio::to_thread(|| 7)).unwrap(), 7);
+        corio::run(async {
+            let event = CALLED_BACK.with(Rc::clone);
+            event.clear();
+            let handle = corio::get_running_loop();
+            std::thread::spawn(move || {
+                handle.call_soon_threadsafe(|| CALLED_BACK.with(|event| event.set())).unwrap();
+                drop(handle);
+            });
+            event.wait().await;
+        });
+    }
+}
