@@ -112,6 +112,7 @@ pub use crate::error::{
     BrokenBarrierError, GetError, IncompleteReadError, LimitOverrunError, LoopClosedError, PutError,
     TaskError, TimeoutError, ValueError,
 };
+pub use crate::net::resolve::ConnectAddr;
 pub use crate::net::tcp::{TcpListener, TcpStream};
 pub use crate::net::udp::UdpSocket;
 pub use crate::net::unix::{UnixDatagram, UnixListener, UnixStream};

@@ -201,3 +201,29 @@ fn a_short_read_just_before_the_end_of_stream_still_sees_the_end() {
         assert_eq!(end, Ok(0), "the end of stream, not a hang");
     });
 }
+
+/// `TcpStream::connect` takes host names as well as addresses (resolved on
+/// the thread pool), and says clearly what it cannot parse.
+#[test]
+fn connect_takes_a_host_name_and_port() {
+    corio::run(async {
+        let (listener, addr) = listener();
+        let port = addr.port();
+        let accepting = corio::create_task(async move {
+            for _ in 0..4 {
+                drop(listener.accept().await.unwrap());
+            }
+        });
+        for target in [format!("localhost:{port}"), format!("127.0.0.1:{port}")] {
+            let stream = corio::TcpStream::connect(target.as_str()).await.unwrap();
+            assert_eq!(stream.peer_addr().unwrap().port(), port);
+        }
+        corio::TcpStream::connect(("localhost", port)).await.unwrap();
+        corio::TcpStream::connect(&[addr][..]).await.unwrap();
+        accepting.await.unwrap();
+        let err = corio::TcpStream::connect("no port here").await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        let none: &[std::net::SocketAddr] = &[];
+        assert_eq!(corio::TcpStream::connect(none).await.unwrap_err().kind(), ErrorKind::NotFound);
+    });
+}

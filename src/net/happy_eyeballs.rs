@@ -60,7 +60,7 @@ pub(crate) async fn connect_staggered(addrs: Vec<SocketAddr>, delay: Duration) -
         if Pin::new(&mut next_start).poll(cx).is_ready() {
             match waiting.next() {
                 Some(addr) => {
-                    running.push(Box::pin(TcpStream::connect(addr)));
+                    running.push(Box::pin(TcpStream::connect_addr(addr)));
                     // Polled again at once, which arms its timer.
                     restart(&mut next_start, delay);
                     continue;
@@ -129,7 +129,7 @@ mod tests {
         let addr = listener.local_addr().unwrap();
         let mut queued = Vec::new();
         loop {
-            match crate::wait_for(Duration::from_millis(300), TcpStream::connect(addr)).await {
+            match crate::wait_for(Duration::from_millis(300), TcpStream::connect_addr(addr)).await {
                 Ok(stream) => queued.push(stream.unwrap()),
                 Err(_) => return (listener, queued, addr),
             }

@@ -77,6 +77,7 @@ macro_rules! byte_stream_methods {
 
 pub(crate) mod happy_eyeballs;
 pub(crate) mod io;
+pub(crate) mod resolve;
 pub(crate) mod tcp;
 pub(crate) mod udp;
 pub(crate) mod unix;

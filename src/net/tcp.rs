@@ -4,8 +4,11 @@ use std::fmt;
 use std::future::poll_fn;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::Duration;
 
+use super::happy_eyeballs::connect_staggered;
 use super::io::Io;
+use super::resolve::{resolve, ConnectAddr};
 use crate::reactor::sources::Direction;
 
 /// A TCP socket listening for connections, on the running loop.
@@ -116,16 +119,40 @@ pub struct TcpStream {
 }
 
 impl TcpStream {
-    /// Connects to `addr`.
+    /// Connects to `addr`: an address, or a host name with a port
+    /// (`"localhost:8080"`, `("example.com", 443)`), whose addresses are
+    /// resolved on the loop's thread pool and tried in turn.
     ///
     /// # Errors
     ///
-    /// The OS's error, such as `ConnectionRefused`.
+    /// The last address's error, such as `ConnectionRefused`; the
+    /// resolver's; `InvalidInput` for a string that is not `host:port`.
     ///
     /// # Cancel safety
     ///
     /// Dropping the future abandons the attempt and closes the socket.
-    pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let listener = corio::TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let port = listener.local_addr().unwrap().port();
+    ///     let stream = corio::TcpStream::connect(("localhost", port)).await.unwrap();
+    ///     assert_eq!(stream.peer_addr().unwrap().port(), port);
+    /// });
+    /// ```
+    pub async fn connect(addr: impl ConnectAddr) -> io::Result<TcpStream> {
+        let addrs = resolve(&addr).await?;
+        if addrs.is_empty() {
+            return Err(io::Error::new(io::ErrorKind::NotFound, "the host has no address"));
+        }
+        // A delay that never passes: each address when the last one failed.
+        connect_staggered(addrs, Duration::MAX).await
+    }
+
+    /// Connects to one address.
+    pub(crate) async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
         let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
         // The connection is made (or failed) when the socket is writable.
         poll_fn(|cx| {

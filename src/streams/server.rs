@@ -5,7 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::io;
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -15,6 +15,7 @@ use super::reader::StreamReader;
 use super::writer::{StreamWriter, WeakWriter};
 use super::{split, ByteSocket};
 use crate::net::happy_eyeballs::{connect_staggered, interleave};
+use crate::net::resolve::resolve;
 use crate::net::tcp::{TcpListener, TcpStream};
 use crate::net::unix::{UnixListener, UnixStream};
 use crate::runtime::task::info::WaitingOn;
@@ -91,7 +92,7 @@ impl OpenConnection {
     }
 
     async fn connect(self) -> io::Result<(StreamReader, StreamWriter)> {
-        let addrs = resolve(&self.host, self.port).await?;
+        let addrs = resolve(&(self.host.as_str(), self.port)).await?;
         if addrs.is_empty() {
             return Err(io::Error::new(io::ErrorKind::NotFound, format!("{} has no address", self.host)));
         }
@@ -166,7 +167,7 @@ where
     let handler = Rc::new(handler);
     let mut addrs = Vec::new();
     let mut listeners = Vec::new();
-    for addr in resolve(host, port).await? {
+    for addr in resolve(&(host, port)).await? {
         let listener = TcpListener::bind(addr)?;
         addrs.push(listener.local_addr()?);
         listeners.push(listener);
@@ -364,15 +365,4 @@ impl fmt::Debug for Server {
             .field("closed", &self.closed.closed.get())
             .finish()
     }
-}
-
-/// The addresses of `host:port`: at once for an IP address, else from the
-/// system resolver on the loop's thread pool.
-async fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        return Ok(vec![SocketAddr::new(ip, port)]);
-    }
-    let host = host.to_owned();
-    let addrs = crate::to_thread(move || (host.as_str(), port).to_socket_addrs().map(Vec::from_iter)).await;
-    addrs.map_err(io::Error::from)?
 }
