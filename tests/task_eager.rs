@@ -80,8 +80,7 @@ fn a_panic_in_the_first_step_stays_in_the_task() {
     });
 }
 
-/// The creator's record of what it waits on survives a task made eagerly
-/// in between.
+/// The creator is the current task again once the eager step is over.
 #[test]
 fn the_creators_task_is_current_again_after_the_eager_step() {
     corio::run(async {
@@ -89,5 +88,55 @@ fn the_creators_task_is_current_again_after_the_eager_step() {
         let inner = corio::create_eager_task(async { corio::current_task().unwrap().id() });
         assert_eq!(corio::current_task().unwrap().id(), outer);
         assert_ne!(inner.await.unwrap(), outer);
+    });
+}
+
+/// A task made before the loop runs (or for it from elsewhere) starts on
+/// the loop's first turn, as asyncio starts eagerly only on a running loop.
+#[test]
+fn a_task_made_before_the_loop_runs_is_not_eager() {
+    let event_loop = corio::EventLoop::new().unwrap();
+    let task = event_loop.create_task(async {
+        corio::sleep(std::time::Duration::from_millis(1)).await;
+        5
+    });
+    assert!(!task.done());
+    assert_eq!(event_loop.run_until_complete(task).unwrap(), 5);
+}
+
+/// A member added to a task group that already failed is cancelled before
+/// any of it runs, even when tasks start eagerly (asyncio refuses it).
+#[test]
+fn a_failed_groups_new_member_runs_nothing() {
+    let mut runner = corio::Runner::builder().eager_tasks(true).build().unwrap();
+    runner.run(async {
+        let group = corio::TaskGroup::<&str>::new();
+        let failing = group.create_task(async { Err::<(), _>("boom") });
+        let _ = failing.await;
+        let ran = std::rc::Rc::new(std::cell::Cell::new(false));
+        let flag = ran.clone();
+        let late = group.create_task(async move {
+            flag.set(true);
+            Ok(())
+        });
+        assert!(late.await.unwrap_err().is_cancelled());
+        assert!(!ran.get());
+        assert!(group.wait().await.is_err());
+    });
+}
+
+/// A promise's done callback runs on a later turn on an eager loop too.
+#[test]
+fn a_promise_done_callback_waits_for_a_turn_on_an_eager_loop() {
+    let mut runner = corio::Runner::builder().eager_tasks(true).build().unwrap();
+    runner.run(async {
+        let (promise, resolver) = corio::promise::<u8>();
+        resolver.resolve(1);
+        let seen = std::rc::Rc::new(std::cell::Cell::new(false));
+        let flag = seen.clone();
+        promise.add_done_callback(move |_| flag.set(true));
+        assert!(!seen.get(), "not inside the call");
+        corio::yield_now().await;
+        assert!(seen.get());
     });
 }

@@ -26,7 +26,7 @@ use super::handles::{CallbackCell, Handle};
 use super::runner::LoopConfig;
 use super::shared::{Injected, Shared};
 use super::shuffle::Shuffle;
-use super::task::cell::{self, RawTask, Step, TaskRef};
+use super::task::cell::{self, here, RawTask, Step, TaskRef};
 use super::task::info::{TaskId, TaskInfo, WaitingOn};
 use super::task::registry::{sleep_deadlines, Registry};
 use super::task::schedule::LoopSchedule;
@@ -322,6 +322,10 @@ impl Core {
             Start::Eagerly => true,
             Start::NextTurn => false,
         };
+        // Only on the loop running here (asyncio: only if the loop is
+        // running): a task made before `run`, or for this loop from a task
+        // of another, starts on the loop's next turn.
+        let eager = eager && self.running.get() && here::get() == self.id();
         if eager {
             // What the task that creates this one noted it waits on is
             // its own: kept aside while the new task takes its first step.

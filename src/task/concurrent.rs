@@ -122,7 +122,7 @@ impl LoopHandle {
         // dropped, which settles the future as cancelled.
         let _ = self.call_soon_threadsafe(move || {
             let task = crate::create_task(future);
-            crate::create_task(async move { resolver.settle(task.await) });
+            crate::task::spawn::create_task_next_turn(async move { resolver.settle(task.await) });
         });
         concurrent
     }

@@ -95,7 +95,7 @@ impl<E: 'static> TaskGroup<E> {
         T: 'static,
     {
         let member = Member::new(self.inner.clone());
-        let task = crate::create_task(async move {
+        let member_task = async move {
             let _member = member;
             let mut future = pin!(future);
             let outcome = std::future::poll_fn(|cx| {
@@ -117,10 +117,16 @@ impl<E: 'static> TaskGroup<E> {
                     std::future::pending().await
                 }
             }
-        });
-        if self.inner.failed.get() {
+        };
+        // A group that already failed cancels a new member before it runs
+        // any of it, even on a loop whose tasks start eagerly.
+        let task = if self.inner.failed.get() {
+            let task = crate::task::spawn::create_task_next_turn(member_task);
             task.cancel();
-        }
+            task
+        } else {
+            crate::create_task(member_task)
+        };
         self.inner.members.borrow_mut().push(task.raw());
         task
     }

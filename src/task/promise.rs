@@ -96,7 +96,7 @@ impl<T: 'static> Promise<T> {
     #[track_caller]
     pub fn add_done_callback(&self, callback: impl FnOnce(&Promise<T>) + 'static) {
         let promise = Promise { completion: self.completion.clone() };
-        crate::create_task(async move {
+        crate::task::spawn::create_task_next_turn(async move {
             let mut registered = false;
             std::future::poll_fn(|cx| promise.completion.poll_settled(cx, &mut registered)).await;
             callback(&promise);

@@ -98,6 +98,14 @@ pub(crate) fn create_internal_task<F: Future + 'static>(name: &str, future: F) -
     spawn(future, Some(name.to_owned()), Location::caller(), Start::NextTurn)
 }
 
+/// As [`create_task`], but never eager: for tasks whose first step must
+/// not run inside the call (a done callback, which asyncio always runs
+/// through `call_soon`; a member of a task group that already failed).
+#[track_caller]
+pub(crate) fn create_task_next_turn<F: Future + 'static>(future: F) -> Task<F::Output> {
+    spawn(future, None, Location::caller(), Start::NextTurn)
+}
+
 #[track_caller]
 fn spawn<F: Future + 'static>(
     future: F,
