@@ -146,3 +146,49 @@ fn bad_descriptors_are_errors() {
 fn libc_ebadf() -> i32 {
     9
 }
+
+/// A reader that removes itself, closes its descriptor and watches a new
+/// one (POSIX gives the new socket the lowest free number: usually the
+/// same) is called for the new one, and the old watcher's end does not take
+/// the new registration off epoll.
+#[test]
+fn a_reader_replaced_on_a_reused_descriptor_number_is_called() {
+    corio::run(async {
+        let (first, mut first_peer) = std::os::unix::net::UnixStream::pair().unwrap();
+        let fd = first.as_raw_fd();
+        let second_peer: Rc<RefCell<Option<std::os::unix::net::UnixStream>>> = Rc::new(RefCell::new(None));
+        let called = Rc::new(corio::Event::new());
+        let first = RefCell::new(Some(first));
+        {
+            let (second_peer, called) = (second_peer.clone(), called.clone());
+            corio::add_reader(fd, move || {
+                assert!(corio::remove_reader(fd));
+                drop(first.borrow_mut().take());
+                let (second, peer) = std::os::unix::net::UnixStream::pair().unwrap();
+                let new_fd = second.as_raw_fd();
+                let called = called.clone();
+                let second = RefCell::new(second);
+                corio::add_reader(new_fd, move || {
+                    let mut byte = [0];
+                    second.borrow_mut().read_exact(&mut byte).unwrap();
+                    called.set();
+                    corio::remove_reader(new_fd);
+                })
+                .unwrap();
+                *second_peer.borrow_mut() = Some(peer);
+            })
+            .unwrap();
+        }
+        first_peer.write_all(b"1").unwrap();
+        while second_peer.borrow().is_none() {
+            corio::yield_now().await;
+        }
+        // Let the first watcher's task end (it was still running above).
+        corio::yield_now().await;
+        corio::yield_now().await;
+        second_peer.borrow_mut().as_mut().unwrap().write_all(b"2").unwrap();
+        corio::wait_for(std::time::Duration::from_secs(10), called.wait())
+            .await
+            .expect("the new reader was never called");
+    });
+}

@@ -152,6 +152,19 @@ where
     }
 }
 
+impl<S: mio::event::Source + Clone> Io<S> {
+    /// Takes the source off the reactor now, before the `Io` drops (whoever
+    /// waited on it is woken): for a descriptor that may be closed, and its
+    /// number reused, while something still holds the `Io`. `S`'s
+    /// `deregister` must then make the drop's second call do nothing.
+    pub(crate) fn deregister_now(&self) {
+        if let Some(core) = self.core.upgrade() {
+            let wakers = core.reactor().borrow_mut().deregister(&mut self.source.clone(), self.key);
+            wakers.into_iter().for_each(Waker::wake);
+        }
+    }
+}
+
 impl<S: mio::event::Source> Drop for Io<S> {
     fn drop(&mut self) {
         if let Some(core) = self.core.upgrade() {

@@ -10,7 +10,7 @@
 //! again on the next turn; if not it waits for the reactor's next edge. The
 //! descriptor is never read, written or closed here.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::future::poll_fn;
 use std::io;
@@ -26,8 +26,14 @@ use crate::sys;
 use crate::task::handle::Task;
 use crate::task::spawn::create_internal_task;
 
-/// A descriptor borrowed for its registration.
-struct Watched(RawFd);
+/// A descriptor borrowed for its registration. Taken off epoll once only:
+/// after `remove_*` the descriptor may be closed and its number given to a
+/// new file, whose registration a late second removal would delete.
+#[derive(Clone)]
+struct Watched {
+    fd: RawFd,
+    registered: Rc<Cell<bool>>,
+}
 
 impl mio::event::Source for Watched {
     fn register(
@@ -36,7 +42,9 @@ impl mio::event::Source for Watched {
         token: mio::Token,
         interests: mio::Interest,
     ) -> io::Result<()> {
-        SourceFd(&self.0).register(registry, token, interests)
+        SourceFd(&self.fd).register(registry, token, interests)?;
+        self.registered.set(true);
+        Ok(())
     }
 
     fn reregister(
@@ -45,11 +53,14 @@ impl mio::event::Source for Watched {
         token: mio::Token,
         interests: mio::Interest,
     ) -> io::Result<()> {
-        SourceFd(&self.0).reregister(registry, token, interests)
+        SourceFd(&self.fd).reregister(registry, token, interests)
     }
 
     fn deregister(&mut self, registry: &mio::Registry) -> io::Result<()> {
-        SourceFd(&self.0).deregister(registry)
+        if !self.registered.replace(false) {
+            return Ok(());
+        }
+        SourceFd(&self.fd).deregister(registry)
     }
 }
 
@@ -134,7 +145,7 @@ fn watch(fd: RawFd, direction: Direction, callback: Box<dyn FnMut()>) -> io::Res
         Some(entry) => entry,
         None => {
             let entry = Rc::new(Entry {
-                io: Io::new(Watched(fd))?,
+                io: Io::new(Watched { fd, registered: Rc::new(Cell::new(false)) })?,
                 reader: RefCell::new(None),
                 writer: RefCell::new(None),
             });
@@ -164,14 +175,16 @@ fn unwatch(fd: RawFd, direction: Direction) -> bool {
     else {
         return false;
     };
-    let task = entry.slot(direction).take();
-    match task {
-        Some(task) => {
-            task.cancel_now();
-            true
-        }
-        None => false,
+    let Some(task) = entry.slot(direction).take() else { return false };
+    task.cancel_now();
+    if entry.reader.borrow().is_none() && entry.writer.borrow().is_none() {
+        // Off epoll and out of the map now, even if the task (still running
+        // the callback that removed it) holds the entry a little longer: the
+        // caller may close the descriptor and watch a new one of that number.
+        WATCHED.with(|watched| watched.borrow_mut().remove(&(loop_id, fd)));
+        entry.io.deregister_now();
     }
+    true
 }
 
 impl Entry {
