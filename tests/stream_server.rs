@@ -186,3 +186,31 @@ fn close_clients_and_abort_clients_as_asyncio() {
     });
     assert_eq!(log.take(), support::expected_log("server_clients"));
 }
+
+/// `close_clients` also closes a connection whose handler dropped its
+/// writer at once (it keeps only the reader), as asyncio tracks transports.
+#[test]
+fn close_clients_reaches_a_handler_that_dropped_its_writer() {
+    corio::run(async {
+        let accepted = std::rc::Rc::new(corio::Event::new());
+        let signal = accepted.clone();
+        let server = corio::start_server(
+            move |mut reader, _writer| {
+                signal.set();
+                async move {
+                    let _ = reader.read_to_end().await;
+                }
+            },
+            "127.0.0.1",
+            0,
+        )
+        .await
+        .unwrap();
+        let port = server.local_addrs()[0].port();
+        let (mut reader, _writer) = corio::open_connection("127.0.0.1", port).await.unwrap();
+        accepted.wait().await;
+        server.close_clients();
+        let rest = corio::wait_for(Duration::from_secs(10), reader.read_to_end()).await;
+        assert!(rest.expect("the connection was closed").unwrap().is_empty());
+    });
+}

@@ -8,7 +8,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::pin::Pin;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::time::Duration;
 
 use super::reader::StreamReader;
@@ -215,13 +215,48 @@ impl Listener for UnixListener {
     }
 }
 
+/// A connection a server accepted, as `close_clients` sees it: its socket,
+/// which lives while either half does, and its writer, if that is alive.
+struct Client {
+    socket: Weak<dyn ByteSocket>,
+    writer: Option<WeakWriter>,
+}
+
+impl Client {
+    fn is_open(&self) -> bool {
+        self.socket.strong_count() > 0
+    }
+
+    /// Closes after the writer's buffer is sent; shuts the socket down at
+    /// once if the handler dropped its writer (nothing is buffered then).
+    fn close(&self) {
+        match &self.writer {
+            Some(writer) if writer.is_alive() => writer.close(),
+            _ => self.shut_down(),
+        }
+    }
+
+    fn abort(&self) {
+        match &self.writer {
+            Some(writer) if writer.is_alive() => writer.abort(),
+            _ => self.shut_down(),
+        }
+    }
+
+    fn shut_down(&self) {
+        if let Some(socket) = self.socket.upgrade() {
+            let _ = socket.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
 /// A listening server made by [`start_server`] (`asyncio.Server`).
 pub struct Server {
     addrs: Vec<SocketAddr>,
     accept_loops: std::cell::RefCell<Vec<Task<()>>>,
     closed: Rc<ClosedFlag>,
-    /// The writers of the connections accepted, for `close_clients`.
-    clients: Rc<RefCell<Vec<WeakWriter>>>,
+    /// The connections accepted, for `close_clients`.
+    clients: Rc<RefCell<Vec<Client>>>,
 }
 
 struct ClosedFlag {
@@ -254,10 +289,12 @@ impl Server {
                 match listener.accept_stream().await {
                     Ok(stream) => {
                         let handler = handler.clone();
-                        let (reader, writer) = split(Rc::new(stream));
+                        let socket: Rc<dyn ByteSocket> = Rc::new(stream);
+                        let client = Client { socket: Rc::downgrade(&socket), writer: None };
+                        let (reader, writer) = split(socket);
                         let mut clients = clients.borrow_mut();
-                        clients.retain(WeakWriter::is_alive);
-                        clients.push(writer.downgrade());
+                        clients.retain(Client::is_open);
+                        clients.push(Client { writer: Some(writer.downgrade()), ..client });
                         drop(clients);
                         drop(crate::create_task(handler(reader, writer)));
                     }
@@ -337,7 +374,7 @@ impl Server {
         }
     }
 
-    fn take_clients(&self) -> Vec<WeakWriter> {
+    fn take_clients(&self) -> Vec<Client> {
         std::mem::take(&mut *self.clients.borrow_mut())
     }
 
