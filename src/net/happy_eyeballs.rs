@@ -44,53 +44,71 @@ pub(crate) fn interleave(addrs: Vec<SocketAddr>, first_family_count: usize) -> V
 }
 
 /// Connects to the first of `addrs` that answers, starting the next
-/// attempt whenever the last one failed or `delay` passed.
+/// attempt when the one started last failed, or `delay` passed since it
+/// started (asyncio's `staggered_race`).
 ///
 /// # Errors
 ///
-/// The last attempt's error when every one failed (`NotFound` for no
-/// address).
+/// When every attempt failed: the error, if there was one or all say the
+/// same; else "Multiple exceptions: …" listing them in the order the
+/// attempts started, as asyncio's `create_connection` raises. `NotFound`
+/// for no address.
 pub(crate) async fn connect_staggered(addrs: Vec<SocketAddr>, delay: Duration) -> io::Result<TcpStream> {
     let mut waiting = addrs.into_iter();
-    let mut running: Vec<Attempt> = Vec::new();
-    let mut last_error = io::Error::new(io::ErrorKind::NotFound, "no address to connect to");
-    let mut next_start = crate::sleep(Duration::ZERO);
+    let mut running: Vec<(usize, Attempt)> = Vec::new();
+    let mut errors: Vec<Option<io::Error>> = Vec::new();
+    let mut next_start = crate::sleep(delay);
+    // The first attempt starts at once, and so does the next one when the
+    // last one started fails (RFC 8305, 5).
+    let mut start_now = true;
     poll_fn(|cx| loop {
-        // Start the next attempt when its time has come.
-        if Pin::new(&mut next_start).poll(cx).is_ready() {
-            match waiting.next() {
-                Some(addr) => {
-                    running.push(Box::pin(TcpStream::connect_addr(addr)));
-                    // Polled again at once, which arms its timer.
-                    restart(&mut next_start, delay);
-                    continue;
-                }
-                None if running.is_empty() => {
-                    return Poll::Ready(Err(std::mem::replace(&mut last_error, io::ErrorKind::Other.into())));
-                }
-                None => {}
+        if start_now || Pin::new(&mut next_start).poll(cx).is_ready() {
+            start_now = false;
+            if let Some(addr) = waiting.next() {
+                running.push((errors.len(), Box::pin(TcpStream::connect_addr(addr))));
+                errors.push(None);
+                // Polled again at once, which arms its timer.
+                restart(&mut next_start, delay);
+                continue;
             }
         }
-        let mut failed = false;
+        let mut latest_failed = false;
         let mut index = 0;
         while index < running.len() {
-            match running[index].as_mut().poll(cx) {
+            let (attempt, connect) = &mut running[index];
+            match connect.as_mut().poll(cx) {
                 Poll::Ready(Ok(stream)) => return Poll::Ready(Ok(stream)),
                 Poll::Ready(Err(err)) => {
-                    last_error = err;
+                    latest_failed |= *attempt + 1 == errors.len();
+                    errors[*attempt] = Some(err);
                     drop(running.swap_remove(index));
-                    failed = true;
                 }
                 Poll::Pending => index += 1,
             }
         }
-        if !failed {
+        if running.is_empty() && waiting.len() == 0 {
+            return Poll::Ready(Err(all_failed(&mut errors)));
+        }
+        if !latest_failed {
             return Poll::Pending;
         }
-        // A failure starts the next attempt at once (RFC 8305, 5).
-        restart(&mut next_start, Duration::ZERO);
+        start_now = true;
     })
     .await
+}
+
+/// The error of a race every attempt lost.
+fn all_failed(errors: &mut Vec<Option<io::Error>>) -> io::Error {
+    let mut errors: Vec<io::Error> = errors.drain(..).flatten().collect();
+    if errors.is_empty() {
+        return io::Error::new(io::ErrorKind::NotFound, "no address to connect to");
+    }
+    let first = errors[0].to_string();
+    if errors.iter().all(|err| err.to_string() == first) {
+        return errors.swap_remove(0);
+    }
+    let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    io::Error::other(format!("Multiple exceptions: {}", all.join(", ")))
 }
 
 fn restart(timer: &mut Sleep, delay: Duration) {
@@ -153,7 +171,7 @@ mod tests {
     }
 
     #[test]
-    fn a_refused_address_gives_way_at_once_and_the_last_error_is_reported() {
+    fn a_refused_address_gives_way_at_once_and_refusals_report_once() {
         crate::run(async {
             let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
             let live = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -162,6 +180,9 @@ mod tests {
             let stream = connect_staggered(vec![closed, live_addr], Duration::from_secs(3600)).await.unwrap();
             assert_eq!(stream.peer_addr().unwrap(), live_addr);
             let err = connect_staggered(vec![closed], Duration::from_secs(3600)).await.unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
+            // Two refusals say the same: that error, not a list.
+            let err = connect_staggered(vec![closed, closed], Duration::from_secs(3600)).await.unwrap_err();
             assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
             let none = connect_staggered(Vec::new(), Duration::from_secs(1)).await.unwrap_err();
             assert_eq!(none.kind(), io::ErrorKind::NotFound);
