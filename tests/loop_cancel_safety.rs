@@ -631,7 +631,8 @@ fn time() {
                 std::future::pending::<()>().await
             };
             let done = dropped_after(k, scope.run(body)).await.is_some();
-            assert!(done == scope.expired(), "expired exactly when the deadline won");
+            // Dropped after the deadline passed, it expired all the same.
+            assert!(!done || scope.expired(), "the body never ends: only the deadline can");
             settle().await;
             done
         })

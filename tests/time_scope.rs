@@ -102,6 +102,16 @@ fn a_scope_reschedules_as_asyncio_does() {
         let cm = corio::timeout_scope_at(Some(corio::time() - Duration::from_secs(1)));
         cm.run(async { log.push("body 8 ran") }).await.unwrap();
         log.push(format!("8 expired {}", py_bool(cm.expired())));
+
+        let outer = corio::timeout_scope(ms(10));
+        let inner = corio::timeout_scope_at(outer.when());
+        let out = outer.run(inner.run(corio::sleep(Duration::from_secs(1)))).await;
+        assert!(out.is_err(), "the outer scope reports");
+        log.push(format!(
+            "nested: outer expired {}, inner expired {}",
+            py_bool(outer.expired()),
+            py_bool(inner.expired())
+        ));
     });
     assert_eq!(log.take(), expected_log("timeout_scope"));
 }
@@ -118,5 +128,32 @@ fn a_scope_dropped_by_an_outer_timeout_is_finished() {
         assert!(out.is_err(), "the outer timeout wins");
         assert!(!scope.expired());
         assert_eq!(panic_message(|| scope.reschedule(None)), "Cannot change state of finished Timeout");
+    });
+}
+
+/// Once the deadline has passed, a task that runs before the body's next
+/// poll already sees the scope expired, and can no longer move it (asyncio:
+/// "Cannot change state of expiring Timeout").
+#[test]
+fn an_expiring_scope_is_expired_and_cannot_be_moved() {
+    let mut runner = corio::Runner::builder().virtual_time(true).build().unwrap();
+    runner.run(async {
+        let scope = corio::timeout_scope(ms(10));
+        let watcher = {
+            let scope = scope.clone();
+            // Due at the same instant, armed first: its task runs after the
+            // scope's expiry and before the body's next poll.
+            corio::create_task(async move {
+                corio::sleep(ms(10)).await;
+                let expired = scope.expired();
+                (expired, panic_message(|| scope.reschedule(None)))
+            })
+        };
+        corio::yield_now().await;
+        let out = scope.run(corio::sleep(Duration::from_secs(1))).await;
+        assert!(out.is_err());
+        let (expired, message) = watcher.await.unwrap();
+        assert!(expired);
+        assert_eq!(message, "Cannot change state of expiring Timeout");
     });
 }

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::TimeoutError;
 use crate::runtime::context;
+use crate::runtime::handles::Handle;
 use crate::time::clock::deadline_after;
 use crate::time::timers::TimerKey;
 
@@ -48,22 +49,30 @@ pub struct Timeout {
 struct State {
     when: Cell<Option<Instant>>,
     phase: Cell<Phase>,
-    /// The armed timer, with its loop.
-    timer: Cell<Option<(u32, TimerKey)>>,
-    /// The deadline passed with no timer to fire (it was moved into the
-    /// past): the scope expires at the body's next poll.
-    due: Cell<bool>,
-    /// The waker of the task running the body, once it suspended: a
-    /// reschedule from elsewhere arms the new timer with it.
+    /// What moves the scope to `Expiring` when the deadline passes.
+    armed: RefCell<Option<Armed>>,
+    /// The waker of the task running the body, once it suspended: the
+    /// expiry wakes it.
     waker: RefCell<Option<Waker>>,
 }
 
+/// asyncio's states: `CREATED`, `ENTERED`, `EXPIRING` (the deadline passed;
+/// the body goes at its next poll), `EXPIRED`, `EXITED`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Created,
     Entered,
+    Expiring,
     Expired,
     Finished,
+}
+
+/// The pending expiry: a timer callback at the deadline, or, for a
+/// deadline already passed, a callback on the next turn (asyncio's
+/// `call_at` / `call_soon(self._on_timeout)`).
+enum Armed {
+    At { loop_id: u32, key: TimerKey },
+    Soon(Handle),
 }
 
 /// A timeout scope of `delay` from now: `asyncio.timeout(delay)`. Run the
@@ -86,8 +95,7 @@ pub fn timeout_scope_at(when: Option<Instant>) -> Timeout {
         state: Rc::new(State {
             when: Cell::new(when),
             phase: Cell::new(Phase::Created),
-            timer: Cell::new(None),
-            due: Cell::new(false),
+            armed: RefCell::new(None),
             waker: RefCell::new(None),
         }),
     }
@@ -99,10 +107,11 @@ impl Timeout {
         self.state.when.get()
     }
 
-    /// True once the deadline passed while the body ran, so the body was
-    /// dropped and [`run`](Timeout::run) returned `TimeoutError`.
+    /// True once the deadline passed while the body ran: the body is
+    /// dropped at its next poll (or was), and [`run`](Timeout::run) returns
+    /// `TimeoutError`.
     pub fn expired(&self) -> bool {
-        self.state.phase.get() == Phase::Expired
+        matches!(self.state.phase.get(), Phase::Expiring | Phase::Expired)
     }
 
     /// Moves the deadline while the body runs: `None` removes it; an
@@ -119,16 +128,13 @@ impl Timeout {
         match self.state.phase.get() {
             Phase::Entered => {}
             Phase::Created => panic!("Timeout has not been entered"),
+            Phase::Expiring => panic!("Cannot change state of expiring Timeout"),
             Phase::Expired => panic!("Cannot change state of expired Timeout"),
             Phase::Finished => panic!("Cannot change state of finished Timeout"),
         }
         self.state.when.set(when);
         self.state.disarm();
-        self.state.due.set(false);
-        let waker = self.state.waker.borrow().clone();
-        if let Some(waker) = waker {
-            self.state.arm(&waker);
-        }
+        State::arm(&self.state);
     }
 
     /// Runs `body` inside the scope: its output, or `TimeoutError` if the
@@ -145,78 +151,84 @@ impl Timeout {
     ///
     /// Dropping it drops the body and disarms the timer.
     pub async fn run<F: Future>(&self, body: F) -> Result<F::Output, TimeoutError> {
-        assert_eq!(self.state.phase.get(), Phase::Created, "a Timeout can be entered once");
+        assert_eq!(self.state.phase.get(), Phase::Created, "Timeout has already been entered");
         self.state.phase.set(Phase::Entered);
+        // Armed on entry, as asyncio's `__aenter__` does: a deadline already
+        // passed expires on the next turn, which a body that finishes
+        // without suspending beats.
+        State::arm(&self.state);
         let _exit = Exit(&self.state);
         let mut body = pin!(body);
-        std::future::poll_fn(|cx| self.state.poll(body.as_mut(), cx)).await
+        std::future::poll_fn(|cx| State::poll(&self.state, body.as_mut(), cx)).await
     }
 }
 
 impl State {
     fn poll<F: Future>(
-        &self,
+        state: &Rc<State>,
         body: std::pin::Pin<&mut F>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<F::Output, TimeoutError>> {
-        if self.has_expired(cx) {
-            self.phase.set(Phase::Expired);
-            self.disarm();
+        if state.phase.get() == Phase::Expiring {
+            state.phase.set(Phase::Expired);
             return Poll::Ready(Err(TimeoutError::new()));
         }
         if let Poll::Ready(output) = body.poll(cx) {
             return Poll::Ready(Ok(output));
         }
-        let mut kept = self.waker.borrow_mut();
+        let mut kept = state.waker.borrow_mut();
         if !kept.as_ref().is_some_and(|waker| waker.will_wake(cx.waker())) {
             *kept = Some(cx.waker().clone());
-        }
-        drop(kept);
-        if self.timer.get().is_none() && !self.due.get() {
-            self.arm(cx.waker());
         }
         Poll::Pending
     }
 
-    /// True if the deadline passed: the timer fired, or it was due with no
-    /// timer. Refreshes an armed timer's waker.
-    fn has_expired(&self, cx: &Context<'_>) -> bool {
-        if self.due.get() {
-            return true;
-        }
-        let Some((loop_id, key)) = self.timer.get() else { return false };
-        let pending = context::with_current_borrowed(|core| {
-            assert!(core.id() == loop_id, "a Timeout was run outside the event loop it was armed on");
-            core.update_timer(key, cx.waker())
-        })
-        .unwrap_or_else(|| panic!("no running event loop"));
-        if !pending {
-            self.timer.set(None);
-        }
-        !pending
-    }
-
-    /// Arms a timer for the deadline, or, if it has passed, wakes the body
-    /// on the next turn to expire.
-    fn arm(&self, waker: &Waker) {
-        let Some(when) = self.when.get() else { return };
-        context::with_current_borrowed(|core| match core.add_timer_unless_passed(when, waker) {
-            Some(key) => self.timer.set(Some((core.id(), key))),
-            None => {
-                self.due.set(true);
-                core.wake_next_turn(waker);
+    /// Arms the expiry for the deadline (none for no deadline): a timer, or
+    /// a callback on the next turn if the deadline has passed.
+    fn arm(state: &Rc<State>) {
+        let Some(when) = state.when.get() else { return };
+        let weak = Rc::downgrade(state);
+        let expire = Box::new(move || {
+            if let Some(state) = weak.upgrade() {
+                state.expire();
+            }
+        });
+        let armed = context::with_current_borrowed(|core| {
+            if when <= core.now() {
+                Armed::Soon(core.call_soon(expire))
+            } else {
+                let (_, key) = core.call_at(when, expire);
+                Armed::At { loop_id: core.id(), key }
             }
         })
         .unwrap_or_else(|| panic!("no running event loop"));
+        *state.armed.borrow_mut() = Some(armed);
+    }
+
+    /// The deadline passed: the body goes at its next poll.
+    fn expire(&self) {
+        self.armed.borrow_mut().take();
+        if self.phase.get() == Phase::Entered {
+            self.phase.set(Phase::Expiring);
+            let waker = self.waker.borrow().clone();
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        }
     }
 
     fn disarm(&self) {
-        if let Some((loop_id, key)) = self.timer.take() {
-            context::with_current_borrowed(|core| {
-                if core.id() == loop_id {
-                    core.remove_timer(key);
-                }
-            });
+        let armed = self.armed.borrow_mut().take();
+        match armed {
+            Some(Armed::At { loop_id, key }) => {
+                context::with_current_borrowed(|core| {
+                    if core.id() == loop_id {
+                        core.remove_timer(key);
+                    }
+                });
+            }
+            Some(Armed::Soon(handle)) => handle.cancel(),
+            None => {}
         }
     }
 }
@@ -229,8 +241,12 @@ impl Drop for Exit<'_> {
     fn drop(&mut self) {
         self.0.disarm();
         self.0.waker.borrow_mut().take();
-        if self.0.phase.get() == Phase::Entered {
-            self.0.phase.set(Phase::Finished);
+        match self.0.phase.get() {
+            // Dropped while expiring (an outer timeout due at the same
+            // instant won): expired all the same, as asyncio's `__aexit__`.
+            Phase::Expiring => self.0.phase.set(Phase::Expired),
+            Phase::Entered => self.0.phase.set(Phase::Finished),
+            _ => {}
         }
     }
 }

@@ -3,7 +3,8 @@
 # earlier or into the past expires (at the next suspension: code before it
 # still runs), another task may move it while the body waits, and moving it
 # after exit, or before entering, is an error. A body that finishes without
-# suspending beats a deadline already passed.
+# suspending beats a deadline already passed. Nested scopes due at the same
+# instant both expire; the outer one reports.
 # Expected output: CPython 3.13 (3.11 asserts instead of raising before entry).
 import asyncio
 
@@ -65,6 +66,13 @@ async def main():
     async with asyncio.timeout(-1) as cm:
         log.append('body 8 ran')
     log.append(f'8 expired {cm.expired()}')
+
+    try:
+        async with asyncio.timeout(0.01) as outer:
+            async with asyncio.timeout_at(outer.when()) as inner:
+                await asyncio.sleep(1)
+    except TimeoutError:
+        log.append(f'nested: outer expired {outer.expired()}, inner expired {inner.expired()}')
     print(log)
 
 asyncio.run(main())
