@@ -139,6 +139,10 @@ fn bad_descriptors_are_errors() {
         // epoll cannot watch a regular file (asyncio's selectors cannot either).
         assert!(corio::add_reader(file.as_raw_fd(), || {}).is_err());
         assert!(!corio::remove_reader(file.as_raw_fd()));
+        let socket = corio::TcpListener::bind("127.0.0.1:0").unwrap();
+        let err = corio::add_reader(socket.as_raw_fd(), || {}).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+        assert!(err.to_string().contains("already used by a corio socket"), "{err}");
     });
     assert!(corio::add_reader(0, || {}).is_err(), "no running loop");
 }

@@ -83,6 +83,34 @@ pub(crate) mod udp;
 pub(crate) mod unix;
 pub(crate) mod watchers;
 
+/// `AsRawFd` and `AsFd` for each socket type (its `io` field), as the
+/// standard library's and tokio's sockets have them: for `setsockopt`
+/// through another crate, or to tell a descriptor apart.
+macro_rules! as_fd {
+    ($($socket:ty),*) => {$(
+        impl std::os::fd::AsRawFd for $socket {
+            fn as_raw_fd(&self) -> std::os::fd::RawFd {
+                self.io.get_ref().as_raw_fd()
+            }
+        }
+
+        impl std::os::fd::AsFd for $socket {
+            fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+                self.io.get_ref().as_fd()
+            }
+        }
+    )*};
+}
+
+as_fd!(
+    tcp::TcpListener,
+    tcp::TcpStream,
+    udp::UdpSocket,
+    unix::UnixListener,
+    unix::UnixStream,
+    unix::UnixDatagram
+);
+
 /// `futures_io::AsyncRead` and `AsyncWrite` for a stream type with an `io`
 /// field of type `Io<S>`, where `&S` reads and writes.
 #[cfg(feature = "futures-io")]

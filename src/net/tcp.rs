@@ -31,7 +31,7 @@ use crate::reactor::sources::Direction;
 /// });
 /// ```
 pub struct TcpListener {
-    io: Io<mio::net::TcpListener>,
+    pub(super) io: Io<mio::net::TcpListener>,
 }
 
 impl TcpListener {

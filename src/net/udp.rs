@@ -23,7 +23,7 @@ use crate::reactor::sources::Direction;
 /// });
 /// ```
 pub struct UdpSocket {
-    io: Io<mio::net::UdpSocket>,
+    pub(super) io: Io<mio::net::UdpSocket>,
 }
 
 impl UdpSocket {

@@ -33,7 +33,7 @@ use crate::reactor::sources::Direction;
 /// std::fs::remove_dir_all(&dir).unwrap();
 /// ```
 pub struct UnixListener {
-    io: Io<mio::net::UnixListener>,
+    pub(super) io: Io<mio::net::UnixListener>,
 }
 
 impl UnixListener {
@@ -144,7 +144,7 @@ impl fmt::Debug for UnixStream {
 
 /// A Unix-domain datagram socket, on the running loop.
 pub struct UnixDatagram {
-    io: Io<mio::net::UnixDatagram>,
+    pub(super) io: Io<mio::net::UnixDatagram>,
 }
 
 impl UnixDatagram {

@@ -145,7 +145,17 @@ fn watch(fd: RawFd, direction: Direction, callback: Box<dyn FnMut()>) -> io::Res
         Some(entry) => entry,
         None => {
             let entry = Rc::new(Entry {
-                io: Io::new(Watched { fd, registered: Rc::new(Cell::new(false)) })?,
+                io: Io::new(Watched { fd, registered: Rc::new(Cell::new(false)) }).map_err(|err| {
+                    if err.kind() == io::ErrorKind::AlreadyExists {
+                        // asyncio: "File descriptor … is used by transport".
+                        io::Error::new(
+                            err.kind(),
+                            format!("descriptor {fd} is already used by a corio socket"),
+                        )
+                    } else {
+                        err
+                    }
+                })?,
                 reader: RefCell::new(None),
                 writer: RefCell::new(None),
             });
