@@ -30,7 +30,7 @@ use futures_core::Stream;
 
 use mio::unix::pipe;
 
-use crate::net::io::Io;
+use crate::net::io::{Fd, Io};
 use crate::reactor::sources::Direction;
 use crate::streams::reader::StreamReader;
 use crate::streams::writer::StreamWriter;
@@ -129,7 +129,7 @@ impl ProcessBuilder {
         let sigchld = crate::signal::signal(libc::SIGCHLD)?;
         let mut child = self.command.spawn()?;
         let exit = match PidFd::open(child.id()) {
-            Ok(pidfd) => ExitWatch::PidFd(Io::new(pidfd)?),
+            Ok(pidfd) => ExitWatch::PidFd(Io::new(Fd(pidfd))?),
             Err(err) if err.raw_os_error() == Some(libc::ENOSYS) => ExitWatch::SigChld(sigchld),
             Err(err) => {
                 let _ = child.kill();
@@ -296,7 +296,7 @@ impl Process {
             return Ok(());
         }
         match &self.exit {
-            ExitWatch::PidFd(pidfd) => pidfd.get_ref().send_signal(signal),
+            ExitWatch::PidFd(pidfd) => pidfd.get_ref().0.send_signal(signal),
             // Not reaped yet (checked above), so the pid was not reused.
             ExitWatch::SigChld(_) | ExitWatch::Taken => sys::kill(self.pid(), signal),
         }
@@ -355,7 +355,7 @@ impl fmt::Debug for Process {
 /// How a `Process` learns that its child exited.
 enum ExitWatch {
     /// A pidfd on the reactor: readable once the child exits.
-    PidFd(Io<PidFd>),
+    PidFd(Io<Fd<PidFd>>),
     /// Without pidfds: every `SIGCHLD` delivery to the loop.
     SigChld(crate::signal::Signal),
     /// Handed to the reaping task of a dropped `Process`.
@@ -401,27 +401,9 @@ impl PidFd {
     }
 }
 
-impl mio::event::Source for PidFd {
-    fn register(
-        &mut self,
-        registry: &mio::Registry,
-        token: mio::Token,
-        interests: mio::Interest,
-    ) -> io::Result<()> {
-        mio::unix::SourceFd(&self.0.as_raw_fd()).register(registry, token, interests)
-    }
-
-    fn reregister(
-        &mut self,
-        registry: &mio::Registry,
-        token: mio::Token,
-        interests: mio::Interest,
-    ) -> io::Result<()> {
-        mio::unix::SourceFd(&self.0.as_raw_fd()).reregister(registry, token, interests)
-    }
-
-    fn deregister(&mut self, registry: &mio::Registry) -> io::Result<()> {
-        mio::unix::SourceFd(&self.0.as_raw_fd()).deregister(registry)
+impl AsRawFd for PidFd {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.0.as_raw_fd()
     }
 }
 

@@ -1,10 +1,14 @@
 //! A source registered with the running loop's reactor: what every corio
 //! socket is built on.
 
+use std::cell::Cell;
 use std::fmt;
 use std::io::{self, Read, Write};
+use std::os::fd::{AsRawFd, RawFd};
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
+
+use mio::unix::SourceFd;
 
 use crate::reactor::sources::{Direction, SourceKey};
 use crate::runtime::context;
@@ -18,6 +22,8 @@ pub(crate) struct Io<S: mio::event::Source> {
     source: S,
     key: SourceKey,
     core: Weak<Core>,
+    /// Taken off the reactor already ([`Io::deregister_now`]).
+    deregistered: Cell<bool>,
 }
 
 impl<S: mio::event::Source> Io<S> {
@@ -29,7 +35,7 @@ impl<S: mio::event::Source> Io<S> {
     pub(crate) fn new(mut source: S) -> io::Result<Io<S>> {
         let core = context::current().ok_or_else(no_running_loop)?;
         let key = core.reactor().borrow_mut().register(&mut source)?;
-        Ok(Io { source, key, core: Rc::downgrade(&core) })
+        Ok(Io { source, key, core: Rc::downgrade(&core), deregistered: Cell::new(false) })
     }
 
     pub(crate) fn get_ref(&self) -> &S {
@@ -109,6 +115,40 @@ impl<S: mio::event::Source> Io<S> {
     }
 }
 
+/// A descriptor as a mio source, for what mio has no type of its own
+/// (a pidfd, a descriptor someone else owns).
+pub(crate) struct Fd<T: AsRawFd>(pub(crate) T);
+
+impl<T: AsRawFd> mio::event::Source for Fd<T> {
+    fn register(
+        &mut self,
+        registry: &mio::Registry,
+        token: mio::Token,
+        interests: mio::Interest,
+    ) -> io::Result<()> {
+        SourceFd(&self.0.as_raw_fd()).register(registry, token, interests)
+    }
+
+    fn reregister(
+        &mut self,
+        registry: &mio::Registry,
+        token: mio::Token,
+        interests: mio::Interest,
+    ) -> io::Result<()> {
+        SourceFd(&self.0.as_raw_fd()).reregister(registry, token, interests)
+    }
+
+    fn deregister(&mut self, registry: &mio::Registry) -> io::Result<()> {
+        SourceFd(&self.0.as_raw_fd()).deregister(registry)
+    }
+}
+
+impl<T: AsRawFd> AsRawFd for Fd<T> {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0.as_raw_fd()
+    }
+}
+
 /// Byte-stream operations, shared by TCP and Unix streams.
 impl<S: mio::event::Source> Io<S>
 where
@@ -152,14 +192,18 @@ where
     }
 }
 
-impl<S: mio::event::Source + Clone> Io<S> {
-    /// Takes the source off the reactor now, before the `Io` drops (whoever
-    /// waited on it is woken): for a descriptor that may be closed, and its
-    /// number reused, while something still holds the `Io`. `S`'s
-    /// `deregister` must then make the drop's second call do nothing.
+impl<S: mio::event::Source + AsRawFd> Io<S> {
+    /// Takes the source off the reactor now, once, before the `Io` drops
+    /// (whoever waited on it is woken): for a descriptor that may be closed,
+    /// and its number given to a new file, while something still holds the
+    /// `Io`; the drop would then take the new file's registration off.
     pub(crate) fn deregister_now(&self) {
+        if self.deregistered.replace(true) {
+            return;
+        }
         if let Some(core) = self.core.upgrade() {
-            let wakers = core.reactor().borrow_mut().deregister(&mut self.source.clone(), self.key);
+            let fd = self.source.as_raw_fd();
+            let wakers = core.reactor().borrow_mut().deregister(&mut SourceFd(&fd), self.key);
             wakers.into_iter().for_each(Waker::wake);
         }
     }
@@ -167,6 +211,9 @@ impl<S: mio::event::Source + Clone> Io<S> {
 
 impl<S: mio::event::Source> Drop for Io<S> {
     fn drop(&mut self) {
+        if self.deregistered.get() {
+            return;
+        }
         if let Some(core) = self.core.upgrade() {
             let wakers = core.reactor().borrow_mut().deregister(&mut self.source, self.key);
             wakers.into_iter().for_each(Waker::wake);

@@ -10,64 +10,25 @@
 //! again on the next turn; if not it waits for the reactor's next edge. The
 //! descriptor is never read, written or closed here.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::poll_fn;
 use std::io;
 use std::os::fd::RawFd;
 use std::rc::{Rc, Weak};
 
-use mio::unix::SourceFd;
-
-use super::io::Io;
+use super::io::{Fd, Io};
 use crate::reactor::sources::Direction;
 use crate::runtime::context;
 use crate::sys;
 use crate::task::handle::Task;
 use crate::task::spawn::create_internal_task;
 
-/// A descriptor borrowed for its registration. Taken off epoll once only:
-/// after `remove_*` the descriptor may be closed and its number given to a
-/// new file, whose registration a late second removal would delete.
-#[derive(Clone)]
-struct Watched {
-    fd: RawFd,
-    registered: Rc<Cell<bool>>,
-}
-
-impl mio::event::Source for Watched {
-    fn register(
-        &mut self,
-        registry: &mio::Registry,
-        token: mio::Token,
-        interests: mio::Interest,
-    ) -> io::Result<()> {
-        SourceFd(&self.fd).register(registry, token, interests)?;
-        self.registered.set(true);
-        Ok(())
-    }
-
-    fn reregister(
-        &mut self,
-        registry: &mio::Registry,
-        token: mio::Token,
-        interests: mio::Interest,
-    ) -> io::Result<()> {
-        SourceFd(&self.fd).reregister(registry, token, interests)
-    }
-
-    fn deregister(&mut self, registry: &mio::Registry) -> io::Result<()> {
-        if !self.registered.replace(false) {
-            return Ok(());
-        }
-        SourceFd(&self.fd).deregister(registry)
-    }
-}
-
 /// One watched descriptor: its registration and the task of each direction.
 /// The tasks hold it; it is deregistered when both are gone.
 struct Entry {
-    io: Io<Watched>,
+    /// The descriptor, borrowed: never closed here.
+    io: Io<Fd<RawFd>>,
     reader: RefCell<Option<Task<()>>>,
     writer: RefCell<Option<Task<()>>>,
 }
@@ -145,7 +106,7 @@ fn watch(fd: RawFd, direction: Direction, callback: Box<dyn FnMut()>) -> io::Res
         Some(entry) => entry,
         None => {
             let entry = Rc::new(Entry {
-                io: Io::new(Watched { fd, registered: Rc::new(Cell::new(false)) }).map_err(|err| {
+                io: Io::new(Fd(fd)).map_err(|err| {
                     if err.kind() == io::ErrorKind::AlreadyExists {
                         // asyncio: "File descriptor … is used by transport".
                         io::Error::new(
