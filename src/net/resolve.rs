@@ -29,63 +29,44 @@ mod sealed {
 
 use sealed::{Sealed, Target};
 
-macro_rules! addresses {
-    ($($ty:ty => |$value:ident| $addrs:expr;)*) => {$(
+/// `Sealed` (what the value names) and `ConnectAddr` for each type.
+macro_rules! targets {
+    ($($ty:ty => |$value:ident| $target:expr;)*) => {$(
         impl Sealed for $ty {
             fn target(&self) -> io::Result<Target> {
                 let $value = self;
-                Ok(Target::Addrs($addrs))
+                $target
             }
         }
         impl ConnectAddr for $ty {}
     )*};
 }
 
-addresses! {
-    SocketAddr => |addr| vec![*addr];
-    SocketAddrV4 => |addr| vec![SocketAddr::V4(*addr)];
-    SocketAddrV6 => |addr| vec![SocketAddr::V6(*addr)];
-    (IpAddr, u16) => |pair| vec![SocketAddr::new(pair.0, pair.1)];
-    (Ipv4Addr, u16) => |pair| vec![SocketAddr::new(IpAddr::V4(pair.0), pair.1)];
-    (Ipv6Addr, u16) => |pair| vec![SocketAddr::new(IpAddr::V6(pair.0), pair.1)];
-    [SocketAddr] => |addrs| addrs.to_vec();
-    Vec<SocketAddr> => |addrs| addrs.clone();
+targets! {
+    SocketAddr => |addr| Ok(Target::Addrs(vec![*addr]));
+    SocketAddrV4 => |addr| Ok(Target::Addrs(vec![SocketAddr::V4(*addr)]));
+    SocketAddrV6 => |addr| Ok(Target::Addrs(vec![SocketAddr::V6(*addr)]));
+    (IpAddr, u16) => |pair| Ok(Target::Addrs(vec![SocketAddr::new(pair.0, pair.1)]));
+    (Ipv4Addr, u16) => |pair| Ok(Target::Addrs(vec![SocketAddr::new(IpAddr::V4(pair.0), pair.1)]));
+    (Ipv6Addr, u16) => |pair| Ok(Target::Addrs(vec![SocketAddr::new(IpAddr::V6(pair.0), pair.1)]));
+    [SocketAddr] => |addrs| Ok(Target::Addrs(addrs.to_vec()));
+    Vec<SocketAddr> => |addrs| Ok(Target::Addrs(addrs.clone()));
+    (&str, u16) => |pair| Ok(host_target(pair.0, pair.1));
+    (String, u16) => |pair| Ok(host_target(&pair.0, pair.1));
+    // "host:port", "1.2.3.4:port" or "[::1]:port".
+    str => |text| parse_host_port(text);
+    String => |text| parse_host_port(text);
 }
 
-impl Sealed for (&str, u16) {
-    fn target(&self) -> io::Result<Target> {
-        Ok(host_target(self.0, self.1))
+fn parse_host_port(text: &str) -> io::Result<Target> {
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(Target::Addrs(vec![addr]));
     }
+    let invalid = || io::Error::new(io::ErrorKind::InvalidInput, format!("{text:?} is not host:port"));
+    let (host, port) = text.rsplit_once(':').ok_or_else(invalid)?;
+    let port = port.parse().map_err(|_| invalid())?;
+    Ok(host_target(host, port))
 }
-impl ConnectAddr for (&str, u16) {}
-
-impl Sealed for (String, u16) {
-    fn target(&self) -> io::Result<Target> {
-        Ok(host_target(&self.0, self.1))
-    }
-}
-impl ConnectAddr for (String, u16) {}
-
-/// `"host:port"`, `"1.2.3.4:port"` or `"[::1]:port"`.
-impl Sealed for str {
-    fn target(&self) -> io::Result<Target> {
-        if let Ok(addr) = self.parse::<SocketAddr>() {
-            return Ok(Target::Addrs(vec![addr]));
-        }
-        let invalid = || io::Error::new(io::ErrorKind::InvalidInput, format!("{self:?} is not host:port"));
-        let (host, port) = self.rsplit_once(':').ok_or_else(invalid)?;
-        let port = port.parse().map_err(|_| invalid())?;
-        Ok(host_target(host, port))
-    }
-}
-impl ConnectAddr for str {}
-
-impl Sealed for String {
-    fn target(&self) -> io::Result<Target> {
-        self.as_str().target()
-    }
-}
-impl ConnectAddr for String {}
 
 impl<T: Sealed + ?Sized> Sealed for &T {
     fn target(&self) -> io::Result<Target> {
