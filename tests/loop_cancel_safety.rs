@@ -793,17 +793,9 @@ fn threads_and_processes() {
 
 /// Returns once the loop has reaped child `pid` (dropped with its
 /// `Process`): else a closing loop leaves a thread to reap it, whose bytes
-/// would count as left behind. A job in flight holds the virtual clock, so
-/// the loop waits for the real exit meanwhile.
+/// would count as left behind.
 async fn reaped(pid: u32) {
-    let proc = format!("/proc/{pid}");
-    corio::to_thread(move || {
-        while std::path::Path::new(&proc).exists() {
-            std::thread::sleep(Duration::from_millis(1));
-        }
-    })
-    .await
-    .unwrap();
+    assert!(support::children::reaped_soon(pid).await, "child {pid} was not reaped");
 }
 
 /// A fresh path for a Unix-domain socket, removed when dropped.

@@ -1,28 +1,15 @@
 //! Subprocesses: output, input, exit codes, signals, many children, and no
 //! zombies left behind.
 
+mod support;
+
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use support::children::{gone, gone_soon, reaped_soon};
+
 const SIGKILL: i32 = 9;
 const SIGTERM: i32 = 15;
-
-/// Whether process `pid` is gone: exited and reaped, no `/proc` entry
-/// left, not even a zombie's. (Other tests' children come and go in
-/// parallel, so each test asks only about its own.)
-fn gone(pid: u32) -> bool {
-    !std::path::Path::new(&format!("/proc/{pid}")).exists()
-}
-
-/// Waits, blocking the thread for up to ten seconds, for `pid` to be gone.
-fn gone_soon(pid: u32) -> bool {
-    (0..1000).any(|_| {
-        gone(pid) || {
-            std::thread::sleep(Duration::from_millis(10));
-            false
-        }
-    })
-}
 
 #[test]
 fn ten_mebibytes_round_trip_through_cat_without_deadlock() {
@@ -109,25 +96,13 @@ fn two_hundred_children_in_parallel_leave_no_zombie() {
     assert!(pids.into_iter().all(gone), "a waited-for child is still in /proc");
 }
 
-/// Waits, up to `seconds`, for process `pid` to be gone, sleeping on the
-/// loop so that the loop can reap it meanwhile.
-async fn gone_within_seconds(pid: u32, seconds: u64) -> bool {
-    for _ in 0..seconds * 100 {
-        if gone(pid) {
-            return true;
-        }
-        corio::sleep(Duration::from_millis(10)).await;
-    }
-    false
-}
-
 #[test]
 fn a_process_dropped_before_its_child_exits_is_still_reaped() {
     corio::run(async {
         let child = corio::create_subprocess_exec("sleep", ["0.05"]).await.unwrap();
         let pid = child.pid();
         drop(child);
-        assert!(gone_within_seconds(pid, 2).await, "child {pid} was not reaped");
+        assert!(reaped_soon(pid).await, "child {pid} was not reaped");
     });
 }
 
@@ -137,7 +112,7 @@ fn kill_on_drop_kills_the_child() {
         let child = corio::create_subprocess_exec("sleep", ["100"]).kill_on_drop(true).await.unwrap();
         let pid = child.pid();
         drop(child);
-        assert!(gone_within_seconds(pid, 2).await, "child {pid} still there");
+        assert!(reaped_soon(pid).await, "child {pid} still there");
     });
 }
 

@@ -2,6 +2,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod children;
 pub mod counting_alloc;
 
 use std::cell::RefCell;
