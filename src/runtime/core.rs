@@ -20,7 +20,6 @@ use std::task::Waker;
 
 use std::time::Instant;
 
-use super::deadlock::MainRecord;
 use super::exception::{Exceptions, Timed};
 use super::handles::{CallbackCell, Handle};
 use super::runner::LoopConfig;
@@ -131,8 +130,6 @@ pub(crate) struct Core {
     thread_pool_size: usize,
     pub(super) thread_pool: OnceCell<ThreadPool>,
     shuffle: Option<Shuffle>,
-    /// The waker of the future `run_until_complete` polls, while it runs.
-    pub(super) main: RefCell<Option<MainRecord>>,
     /// Whether a loop that would wait for ever with nothing able to wake it
     /// ends the run with a panic (`deadlock.rs`); always under virtual time.
     pub(super) detect_deadlocks: bool,
@@ -164,7 +161,6 @@ impl Core {
             thread_pool_size: config.thread_pool_size,
             thread_pool: OnceCell::new(),
             shuffle: config.shuffle.map(Shuffle::new),
-            main: RefCell::new(None),
             detect_deadlocks: config.detect_deadlocks || config.virtual_time,
             eager_tasks: config.eager_tasks,
         })

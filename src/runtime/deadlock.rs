@@ -41,48 +41,23 @@ use std::task::Waker;
 
 use super::core::Core;
 use super::task::info;
-use super::task::schedule::MainWaker;
 use crate::reactor::Park;
 
-/// The main future's waker while `run_until_complete` polls it, and how
-/// many of its clones corio's structures of this thread keep.
-pub(crate) struct MainRecord {
-    waker: Arc<MainWaker>,
-    parked: Rc<Cell<usize>>,
-}
-
-/// Forgets the main future's waker when `run_until_complete` returns or
-/// unwinds.
-pub(crate) struct MainGuard<'a>(&'a Core);
-
-impl Drop for MainGuard<'_> {
-    fn drop(&mut self) {
-        let record = self.0.main.borrow_mut().take();
-        drop(record);
-    }
-}
-
 /// The `Arc<MainWaker>`s `run_until_complete` keeps itself: its own, the
-/// `Waker` it polls with, and the record's.
+/// `Waker` it polls with, and the registry's.
 const MAIN_WAKER_OWN_REFS: usize = 3;
 
 /// `Arc<Shared>`s the loop keeps itself: its core's and the open-loop map's.
 const SHARED_OWN_REFS: usize = 2;
 
 impl Core {
-    /// Records the main future's waker until the guard drops.
-    pub(crate) fn record_main(&self, waker: Arc<MainWaker>) -> MainGuard<'_> {
-        *self.main.borrow_mut() = Some(MainRecord { waker, parked: Rc::new(Cell::new(0)) });
-        MainGuard(self)
-    }
-
     /// The counter of kept clones of the main waker, if `waker` is one. (The
     /// data pointer alone tells: only `run_until_complete` makes wakers of
     /// this `Arc`. Comparing vtables could miss, as `Waker::will_wake` may.)
     pub(crate) fn main_parked(&self, waker: &Waker) -> Option<Rc<Cell<usize>>> {
-        let main = self.main.borrow();
-        let main = main.as_ref()?;
-        std::ptr::eq(waker.data(), Arc::as_ptr(&main.waker).cast()).then(|| main.parked.clone())
+        let tasks = self.tasks.borrow();
+        let (main, parked) = tasks.main_waker()?;
+        std::ptr::eq(waker.data(), Arc::as_ptr(main).cast()).then(|| parked.clone())
     }
 
     /// The loop has nothing to do and no timer: blocks until an event,
@@ -104,7 +79,7 @@ impl Core {
         // before its `Release` decrement, which a count seen at its baseline
         // has read; the fence makes the flags read after it see that work.
         let handles_out = Arc::strong_count(&self.shared) != SHARED_OWN_REFS;
-        let main_refs = self.main.borrow().as_ref().map(|main| Arc::strong_count(&main.waker));
+        let main_refs = self.tasks.borrow().main_waker().map(|(main, _)| Arc::strong_count(main));
         fence(Ordering::Acquire);
         if handles_out
             || !self.ready.borrow().is_empty()
@@ -117,17 +92,15 @@ impl Core {
         if !tasks.iter().all(|task| task.is_done() || task.is_stuck()) {
             return false;
         }
-        match (&*self.main.borrow(), main_refs) {
-            (Some(main), Some(refs)) => {
+        let registry = self.tasks.borrow();
+        match (registry.main_waker(), main_refs) {
+            (Some((main, parked)), Some(refs)) => {
                 // Tasks whose handle the main future awaits keep its waker too.
-                let awaited = tasks.iter().filter(|task| task.awaited_by(main_data(main))).count();
-                !main.waker.is_scheduled() && refs == MAIN_WAKER_OWN_REFS + main.parked.get() + awaited
+                let data = Arc::as_ptr(main).cast();
+                let awaited = tasks.iter().filter(|task| task.awaited_by(data)).count();
+                !main.is_scheduled() && refs == MAIN_WAKER_OWN_REFS + parked.get() + awaited
             }
             _ => true,
         }
     }
-}
-
-fn main_data(main: &MainRecord) -> *const () {
-    Arc::as_ptr(&main.waker).cast()
 }

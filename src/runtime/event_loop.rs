@@ -91,11 +91,9 @@ impl EventLoop {
         let _running = self.start_running();
         let generation = core.next_main_generation.get();
         core.next_main_generation.set(generation + 1);
-        let id = core.tasks.borrow_mut().start_main(Location::caller());
-
         let main_waker = Arc::new(MainWaker::new(core.id(), generation));
         let waker = Waker::from(main_waker.clone());
-        let _main = core.record_main(main_waker.clone());
+        let id = core.tasks.borrow_mut().start_main(Location::caller(), main_waker.clone());
         let mut future = std::pin::pin!(future);
         let mut output = None;
         core.push_ready(ReadyItem::Main(generation));

@@ -1,12 +1,16 @@
 //! The live tasks of one loop, and its main task: what `all_tasks`, task
 //! dumps and the loop's cleanup see.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::panic::Location;
+use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::cell::{RawTask, TaskList};
 use super::info::{TaskId, TaskInfo, TaskState, WaitingOn};
+use super::schedule::MainWaker;
 use crate::runtime::core::{Current, TimerValue};
 use crate::time::timers::Timers;
 
@@ -25,6 +29,10 @@ struct MainTask {
     id: TaskId,
     waiting_on: Option<WaitingOn>,
     location: &'static Location<'static>,
+    /// Its waker, and how many clones of it corio's structures of this
+    /// thread keep (`task/parked.rs`), for the deadlock check.
+    waker: Arc<MainWaker>,
+    parked: Rc<Cell<usize>>,
 }
 
 impl Registry {
@@ -63,11 +71,21 @@ impl Registry {
         self.tasks.len()
     }
 
-    /// Records the main task of a `run_until_complete` that starts.
-    pub(crate) fn start_main(&mut self, location: &'static Location<'static>) -> TaskId {
+    /// Records the main task of a `run_until_complete` that starts, with
+    /// the waker it is polled with.
+    pub(crate) fn start_main(
+        &mut self,
+        location: &'static Location<'static>,
+        waker: Arc<MainWaker>,
+    ) -> TaskId {
         let id = self.next_id();
-        self.main = Some(MainTask { id, waiting_on: None, location });
+        self.main = Some(MainTask { id, waiting_on: None, location, waker, parked: Rc::new(Cell::new(0)) });
         id
+    }
+
+    /// The main task's waker and its count of kept clones, while one runs.
+    pub(crate) fn main_waker(&self) -> Option<(&Arc<MainWaker>, &Rc<Cell<usize>>)> {
+        self.main.as_ref().map(|main| (&main.waker, &main.parked))
     }
 
     /// Notes what the main task waits on after a poll.
