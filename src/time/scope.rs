@@ -220,13 +220,7 @@ impl State {
     fn disarm(&self) {
         let armed = self.armed.borrow_mut().take();
         match armed {
-            Some(Armed::At { loop_id, key }) => {
-                context::with_current_borrowed(|core| {
-                    if core.id() == loop_id {
-                        core.remove_timer(key);
-                    }
-                });
-            }
+            Some(Armed::At { loop_id, key }) => super::disarm(loop_id, key),
             Some(Armed::Soon(handle)) => handle.cancel(),
             None => {}
         }

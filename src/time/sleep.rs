@@ -157,11 +157,7 @@ impl Sleep {
     /// Removes the timer, if one is armed on the running loop.
     fn disarm(&mut self) {
         if let State::Armed { loop_id, key } = self.state {
-            context::with_current_borrowed(|core| {
-                if core.id() == loop_id {
-                    core.remove_timer(key);
-                }
-            });
+            super::disarm(loop_id, key);
             self.state = State::Unarmed;
         }
     }

@@ -184,19 +184,10 @@ impl Drop for Timer {
     #[inline]
     fn drop(&mut self) {
         if let Timer::Armed { loop_id, key } = *self {
-            disarm(loop_id, key);
+            // Not fired: the body won, or the timeout was dropped.
+            super::disarm(loop_id, key);
         }
     }
-}
-
-/// Removes an armed timer that has not fired (the body won, or the
-/// timeout was dropped).
-fn disarm(loop_id: u32, key: TimerKey) {
-    context::with_current_borrowed(|core| {
-        if core.id() == loop_id {
-            core.remove_timer(key);
-        }
-    });
 }
 
 /// `future` with a deadline: asyncio's `timeout` scope around an `await`.
