@@ -96,6 +96,7 @@ mod error;
 mod macro_support;
 mod net;
 mod process;
+pub mod protocols;
 mod reactor;
 mod runtime;
 mod signal;
@@ -120,6 +121,10 @@ pub use crate::net::watchers::{add_reader, add_writer, remove_reader, remove_wri
 pub use crate::process::{
     create_subprocess_exec, create_subprocess_shell, Process, ProcessBuilder, SpawnProcess,
 };
+pub use crate::protocols::endpoints::{
+    create_connection, create_datagram_endpoint, create_server, create_unix_connection, create_unix_server,
+};
+pub use crate::protocols::{BufferedProtocol, DatagramProtocol, DatagramTransport, Protocol, Transport};
 pub use crate::runtime::current::{
     call_at, call_exception_handler, call_later, call_soon, get_running_loop, set_exception_handler, time,
     try_get_running_loop,
@@ -134,8 +139,9 @@ pub use crate::runtime::task::info::{TaskId, TaskInfo, TaskState, WaitingOn};
 pub use crate::signal::numbers as signals;
 pub use crate::signal::{add_signal_handler, remove_signal_handler, signal, Signal};
 pub use crate::streams::reader::{StreamReader, DEFAULT_LIMIT};
+pub use crate::net::server::Server;
 pub use crate::streams::server::{
-    open_connection, open_unix_connection, start_server, start_unix_server, OpenConnection, Server,
+    open_connection, open_unix_connection, start_server, start_unix_server, OpenConnection,
 };
 pub use crate::streams::writer::StreamWriter;
 pub use crate::sync::barrier::{Barrier, BarrierWait};

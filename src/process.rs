@@ -34,7 +34,7 @@ use crate::net::io::{Fd, Io};
 use crate::reactor::sources::Direction;
 use crate::streams::reader::StreamReader;
 use crate::streams::writer::StreamWriter;
-use crate::streams::ByteSocket;
+use crate::net::byte_socket::ByteSocket;
 use crate::sys;
 
 /// Runs `program` with `args`: `asyncio.create_subprocess_exec(program,
@@ -439,6 +439,9 @@ impl ByteSocket for PipeReader {
     fn shutdown(&self, _how: Shutdown) -> io::Result<()> {
         Ok(())
     }
+    fn set_read_interest(&self, on: bool) -> io::Result<()> {
+        self.0.set_read_interest(on)
+    }
     fn peer_addr(&self) -> io::Result<SocketAddr> {
         Err(not_this_way())
     }
@@ -460,6 +463,10 @@ impl ByteSocket for PipeWriter {
     fn shutdown(&self, _how: Shutdown) -> io::Result<()> {
         let closed = self.0.borrow_mut().take();
         drop(closed);
+        Ok(())
+    }
+    /// Never read from: there is no read interest to change.
+    fn set_read_interest(&self, _on: bool) -> io::Result<()> {
         Ok(())
     }
     fn peer_addr(&self) -> io::Result<SocketAddr> {

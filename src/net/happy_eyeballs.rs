@@ -12,11 +12,43 @@ use std::pin::Pin;
 use std::task::Poll;
 use std::time::Duration;
 
+use super::resolve::resolve;
 use super::tcp::TcpStream;
 use crate::time::clock::deadline_after;
 use crate::time::sleep::Sleep;
 
 type Attempt = Pin<Box<dyn Future<Output = io::Result<TcpStream>>>>;
+
+/// How the addresses of a host are tried: asyncio's `happy_eyeballs_delay`
+/// and `interleave` keywords.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Staggering {
+    /// Without it, each address is tried only after the one before failed.
+    pub(crate) delay: Option<Duration>,
+    /// Without it: 1 with a delay, the resolver's order without.
+    pub(crate) interleave: Option<usize>,
+}
+
+/// Resolves `host` (off the loop's thread) and connects to one of its
+/// addresses, tried as `staggering` says.
+///
+/// # Errors
+///
+/// The resolver's error, `NotFound` if `host` has no address, else as
+/// [`connect_staggered`].
+pub(crate) async fn connect_host(host: &str, port: u16, staggering: Staggering) -> io::Result<TcpStream> {
+    let addrs = resolve(&(host, port)).await?;
+    if addrs.is_empty() {
+        return Err(io::Error::new(io::ErrorKind::NotFound, format!("{host} has no address")));
+    }
+    let addrs = match staggering.interleave.or(staggering.delay.map(|_| 1)) {
+        Some(first_family_count) if first_family_count > 0 => interleave(addrs, first_family_count),
+        _ => addrs,
+    };
+    // Without Happy Eyeballs, a delay that never passes: each attempt
+    // starts when the one before failed.
+    connect_staggered(addrs, staggering.delay.unwrap_or(Duration::MAX)).await
+}
 
 /// Reorders `addrs` as asyncio's `_interleave_addrinfos`: grouped by family
 /// in the order the families first appear, the first `first_family_count`

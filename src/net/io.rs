@@ -193,6 +193,19 @@ where
 }
 
 impl<S: mio::event::Source + AsRawFd> Io<S> {
+    /// Stops or restarts read events for the source (a transport's
+    /// `pause_reading`); it stays registered for write events.
+    ///
+    /// # Errors
+    ///
+    /// If the loop is closed, or epoll refuses.
+    pub(crate) fn set_read_interest(&self, on: bool) -> io::Result<()> {
+        let core = self.core.upgrade().filter(|core| !core.is_closed()).ok_or_else(loop_closed)?;
+        let fd = self.source.as_raw_fd();
+        let result = core.reactor().borrow_mut().set_read_interest(&mut SourceFd(&fd), self.key, on);
+        result
+    }
+
     /// Takes the source off the reactor now, once, before the `Io` drops
     /// (whoever waited on it is woken): for a descriptor that may be closed,
     /// and its number given to a new file, while something still holds the

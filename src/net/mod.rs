@@ -75,9 +75,11 @@ macro_rules! byte_stream_methods {
     };
 }
 
+pub(crate) mod byte_socket;
 pub(crate) mod happy_eyeballs;
 pub(crate) mod io;
 pub(crate) mod resolve;
+pub(crate) mod server;
 pub(crate) mod tcp;
 pub(crate) mod udp;
 pub(crate) mod unix;

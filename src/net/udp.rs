@@ -4,6 +4,7 @@ use std::fmt;
 use std::future::poll_fn;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::task::{Context, Poll};
 
 use super::io::Io;
 use crate::reactor::sources::Direction;
@@ -23,7 +24,7 @@ use crate::reactor::sources::Direction;
 /// });
 /// ```
 pub struct UdpSocket {
-    pub(super) io: Io<mio::net::UdpSocket>,
+    pub(crate) io: Io<mio::net::UdpSocket>,
 }
 
 impl UdpSocket {
@@ -56,7 +57,51 @@ impl UdpSocket {
     ///
     /// Dropping the future sends nothing more.
     pub async fn send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
-        poll_fn(|cx| self.io.poll_io(cx, Direction::Write, |socket| socket.send_to(buf, target))).await
+        poll_fn(|cx| self.poll_send(cx, buf, Some(target))).await
+    }
+
+    /// Sends `buf` to the address the socket is connected to.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error (`NotConnected` without a [`connect`](UdpSocket::connect)).
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future sends nothing more.
+    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_send(cx, buf, None)).await
+    }
+
+    /// Receives one datagram from the connected address into `buf`.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error, such as `ConnectionRefused` after a datagram sent to
+    /// a port nobody listens on.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future loses no datagram.
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.io.poll_io(cx, Direction::Read, |socket| socket.recv(buf))).await
+    }
+
+    /// Sends to `target`, or to the connected address with `None`.
+    pub(crate) fn poll_send(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+        target: Option<SocketAddr>,
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_io(cx, Direction::Write, |socket| match target {
+            Some(target) => socket.send_to(buf, target),
+            None => socket.send(buf),
+        })
+    }
+
+    pub(crate) fn poll_recv_from(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<(usize, SocketAddr)>> {
+        self.io.poll_io(cx, Direction::Read, |socket| socket.recv_from(buf))
     }
 
     /// Receives one datagram into `buf`; returns its length and sender.
@@ -69,7 +114,27 @@ impl UdpSocket {
     ///
     /// Dropping the future loses no datagram.
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        poll_fn(|cx| self.io.poll_io(cx, Direction::Read, |socket| socket.recv_from(buf))).await
+        poll_fn(|cx| self.poll_recv_from(cx, buf)).await
+    }
+
+    /// Sets the default destination of [`send`](UdpSocket::send), and keeps
+    /// only datagrams from `addr`. UDP's connect sends nothing: it returns
+    /// at once.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error, such as `AddrNotAvailable`.
+    pub fn connect(&self, addr: SocketAddr) -> io::Result<()> {
+        self.io.get_ref().connect(addr)
+    }
+
+    /// The address the socket is connected to.
+    ///
+    /// # Errors
+    ///
+    /// `NotConnected` without a [`connect`](UdpSocket::connect).
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
     }
 
     /// The local address.

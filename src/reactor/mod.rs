@@ -119,6 +119,19 @@ impl Reactor {
         Ok(key)
     }
 
+    /// Asks epoll for read events of a registered source again, or only for
+    /// write events. Re-arming the read interest reports the current
+    /// readiness as a new edge, so nothing that came meanwhile is missed.
+    pub(crate) fn set_read_interest(
+        &mut self,
+        source: &mut impl mio::event::Source,
+        key: SourceKey,
+        on: bool,
+    ) -> io::Result<()> {
+        let interest = if on { Interest::READABLE | Interest::WRITABLE } else { Interest::WRITABLE };
+        self.poll.registry().reregister(source, key.token(), interest)
+    }
+
     /// Deregisters `source`; returns the wakers still waiting on it.
     pub(crate) fn deregister(&mut self, source: &mut impl mio::event::Source, key: SourceKey) -> Vec<Waker> {
         // The fd closes right after; a failure here changes nothing.

@@ -6,7 +6,7 @@ use std::future::poll_fn;
 use std::io;
 use std::rc::Rc;
 
-use super::ByteSocket;
+use crate::net::byte_socket::ByteSocket;
 use crate::error::{IncompleteReadError, LimitOverrunError};
 
 /// The default limit of `readline` and `readuntil`: 64 KiB, as asyncio's.

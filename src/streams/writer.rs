@@ -9,7 +9,7 @@ use std::net::{Shutdown, SocketAddr};
 use std::rc::{Rc, Weak};
 use std::task::Poll;
 
-use super::ByteSocket;
+use crate::net::byte_socket::ByteSocket;
 use crate::runtime::context;
 use crate::runtime::exception::ExceptionContext;
 use crate::runtime::task::info::WaitingOn;

@@ -1,0 +1,69 @@
+//! `ByteSocket`: a connected byte stream as the layers above the sockets
+//! (asyncio's streams, protocol transports, subprocess pipes) use it.
+
+use std::io;
+use std::net::{Shutdown, SocketAddr};
+use std::task::{Context, Poll};
+
+use super::tcp::TcpStream;
+use super::unix::UnixStream;
+
+/// A connected byte stream on the running loop's reactor.
+pub(crate) trait ByteSocket {
+    fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
+    fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
+    fn shutdown(&self, how: Shutdown) -> io::Result<()>;
+    /// Asks the reactor for read events or stops asking: a transport whose
+    /// reading is paused leaves the socket's readiness to the kernel.
+    fn set_read_interest(&self, on: bool) -> io::Result<()>;
+    /// The peer's address; `Unsupported` for Unix-domain sockets.
+    fn peer_addr(&self) -> io::Result<SocketAddr>;
+    /// The local address; `Unsupported` for Unix-domain sockets.
+    fn local_addr(&self) -> io::Result<SocketAddr>;
+}
+
+impl ByteSocket for TcpStream {
+    fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.io.poll_read(cx, buf)
+    }
+    fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.io.poll_write(cx, buf)
+    }
+    fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        TcpStream::shutdown(self, how)
+    }
+    fn set_read_interest(&self, on: bool) -> io::Result<()> {
+        self.io.set_read_interest(on)
+    }
+    fn peer_addr(&self) -> io::Result<SocketAddr> {
+        TcpStream::peer_addr(self)
+    }
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        TcpStream::local_addr(self)
+    }
+}
+
+impl ByteSocket for UnixStream {
+    fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.io.poll_read(cx, buf)
+    }
+    fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.io.poll_write(cx, buf)
+    }
+    fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        UnixStream::shutdown(self, how)
+    }
+    fn set_read_interest(&self, on: bool) -> io::Result<()> {
+        self.io.set_read_interest(on)
+    }
+    fn peer_addr(&self) -> io::Result<SocketAddr> {
+        Err(no_ip_address())
+    }
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        Err(no_ip_address())
+    }
+}
+
+fn no_ip_address() -> io::Error {
+    io::Error::new(io::ErrorKind::Unsupported, "a Unix-domain socket has no IP address")
+}

@@ -1,0 +1,351 @@
+//! `DatagramTransport` (asyncio's datagram transport) and the driver that
+//! runs it: a UDP socket calling a [`DatagramProtocol`].
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use super::control::{pause_now_or_later, pause_writing, Control, Next, PauseWriting};
+use super::driver::{read_buffer, ReadBuffer};
+use super::{call, DatagramProtocol};
+use crate::net::udp::UdpSocket;
+use crate::task::promise::Resolver;
+use crate::task::spawn::create_internal_task;
+
+/// What a datagram protocol sends through (asyncio's
+/// `DatagramTransport`): a cheap `Clone` handle, `!Send`.
+///
+/// [`sendto`](DatagramTransport::sendto) never blocks: a datagram the
+/// socket cannot take now is queued, with `pause_writing` and
+/// `resume_writing` at the water marks as for a [`Transport`](crate::Transport).
+/// A failed send is reported to the protocol's `error_received`.
+///
+/// # Examples
+///
+/// See [`create_datagram_endpoint`](crate::create_datagram_endpoint).
+#[derive(Clone)]
+pub struct DatagramTransport {
+    inner: Rc<Inner>,
+}
+
+struct Inner {
+    /// Dropped (closed) once the endpoint is lost.
+    socket: RefCell<Option<Rc<UdpSocket>>>,
+    local: Option<SocketAddr>,
+    /// Where a connected endpoint sends.
+    remote: Option<SocketAddr>,
+    queue: RefCell<Queue>,
+    control: RefCell<Control>,
+    pause: PauseWriting,
+}
+
+#[derive(Debug, Default)]
+struct Queue {
+    datagrams: VecDeque<(Vec<u8>, Option<SocketAddr>)>,
+    /// Their bytes, for the water marks.
+    size: usize,
+    /// Send errors for `error_received` that came while the protocol was
+    /// busy.
+    errors: Vec<io::Error>,
+}
+
+impl DatagramTransport {
+    /// Sends `data` to `addr`, or to the connected address with `None`;
+    /// queued if the socket cannot take it now. Does nothing once the
+    /// endpoint is closed. An error (`EDESTADDRREQ` for `None` on an
+    /// endpoint that is not connected) goes to `error_received`, on the
+    /// transport's next turn (asyncio calls it inside `sendto`, but the
+    /// protocol may be busy in the callback that sends).
+    ///
+    /// # Panics
+    ///
+    /// On a connected endpoint, if `addr` is another address (asyncio's
+    /// `ValueError`).
+    pub fn sendto(&self, data: &[u8], addr: Option<SocketAddr>) {
+        let inner = &*self.inner;
+        if let (Some(remote), Some(addr)) = (inner.remote, addr) {
+            assert_eq!(remote, addr, "Invalid address: must be None or {remote}");
+        }
+        if inner.control.borrow().is_lost() {
+            return;
+        }
+        let mut queue = inner.queue.borrow_mut();
+        if queue.datagrams.is_empty() {
+            let sent = match &*inner.socket.borrow() {
+                Some(socket) => socket.poll_send(&mut Context::from_waker(Waker::noop()), data, addr),
+                None => return,
+            };
+            match sent {
+                Poll::Ready(Ok(_)) => return,
+                Poll::Ready(Err(error)) => {
+                    drop(queue);
+                    return inner.error_received(error);
+                }
+                Poll::Pending => inner.control.borrow().wake_driver(),
+            }
+        }
+        queue.datagrams.push_back((data.to_vec(), addr));
+        queue.size += data.len();
+        let size = queue.size;
+        drop(queue);
+        if inner.control.borrow_mut().limits.pause_due(size) {
+            pause_now_or_later(&inner.control, &inner.pause, |error| inner.force_close(Some(error)));
+        }
+    }
+
+    /// Stops receiving, sends what is queued, then closes; the protocol's
+    /// `connection_lost(None)` is called on a later turn.
+    pub fn close(&self) {
+        let mut control = self.inner.control.borrow_mut();
+        if control.closing {
+            return;
+        }
+        control.closing = true;
+        control.wake_driver();
+        drop(control);
+        self.inner.stop_reading();
+    }
+
+    /// Closes at once, dropping the queue; the protocol's
+    /// `connection_lost(None)` is called on the next turn.
+    pub fn abort(&self) {
+        self.inner.force_close(None);
+    }
+
+    /// True once closing or closed.
+    pub fn is_closing(&self) -> bool {
+        self.inner.control.borrow().closing
+    }
+
+    /// How many bytes are queued, not yet sent.
+    pub fn get_write_buffer_size(&self) -> usize {
+        self.inner.queue.borrow().size
+    }
+
+    /// As [`Transport::set_write_buffer_limits`](crate::Transport::set_write_buffer_limits).
+    ///
+    /// # Panics
+    ///
+    /// If `low` is above `high`.
+    pub fn set_write_buffer_limits(&self, high: Option<usize>, low: Option<usize>) {
+        self.inner.control.borrow_mut().limits.set(high, low);
+    }
+
+    /// The local address (asyncio's `get_extra_info('sockname')`).
+    ///
+    /// # Errors
+    ///
+    /// If the OS could not say when the endpoint was made.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.local.ok_or_else(|| io::ErrorKind::AddrNotAvailable.into())
+    }
+
+    /// The connected address (asyncio's `get_extra_info('peername')`).
+    ///
+    /// # Errors
+    ///
+    /// `NotConnected` for an endpoint made without a remote address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.remote.ok_or_else(|| io::ErrorKind::NotConnected.into())
+    }
+}
+
+impl Inner {
+    /// asyncio's `_force_close`.
+    fn force_close(&self, error: Option<io::Error>) {
+        let mut queue = self.queue.borrow_mut();
+        queue.datagrams.clear();
+        queue.size = 0;
+        drop(queue);
+        self.control.borrow_mut().lose_soon(error);
+        self.stop_reading();
+    }
+
+    fn stop_reading(&self) {
+        if let Some(socket) = &*self.socket.borrow() {
+            // Fails only once the loop is closed: nothing to read then.
+            let _ = socket.io.set_read_interest(false);
+        }
+    }
+
+    /// An error for the protocol: the driver delivers it.
+    fn error_received(&self, error: io::Error) {
+        self.queue.borrow_mut().errors.push(error);
+        self.control.borrow().wake_driver();
+    }
+}
+
+/// Starts a datagram transport of `socket` for `protocol`: its driver calls
+/// `connection_made` on the next turn, then resolves `made`.
+pub(crate) fn start<P: DatagramProtocol>(
+    socket: UdpSocket,
+    remote: Option<SocketAddr>,
+    protocol: Rc<RefCell<P>>,
+    made: Resolver<()>,
+) -> DatagramTransport {
+    let transport = DatagramTransport {
+        inner: Rc::new(Inner {
+            local: socket.local_addr().ok(),
+            remote,
+            socket: RefCell::new(Some(Rc::new(socket))),
+            queue: RefCell::new(Queue::default()),
+            control: RefCell::new(Control::new()),
+            pause: pause_writing(&protocol, P::pause_writing),
+        }),
+    };
+    let driver = Driver {
+        transport: transport.clone(),
+        protocol,
+        buffer: read_buffer(),
+        made: Some(made),
+        started: false,
+        lost: false,
+    };
+    drop(create_internal_task("corio: datagram transport", driver));
+    transport
+}
+
+struct Driver<P: DatagramProtocol> {
+    transport: DatagramTransport,
+    protocol: Rc<RefCell<P>>,
+    buffer: ReadBuffer,
+    made: Option<Resolver<()>>,
+    started: bool,
+    lost: bool,
+}
+
+impl<P: DatagramProtocol> Future for Driver<P> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        let inner = this.transport.inner.clone();
+        if !this.started {
+            this.started = true;
+            inner.control.borrow_mut().next(cx.waker());
+            let transport = this.transport.clone();
+            this.call("connection_made", |protocol| protocol.connection_made(transport));
+            if let Some(made) = this.made.take() {
+                made.resolve(());
+            }
+            // As a stream transport: receiving starts a callback later.
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        loop {
+            let next = inner.control.borrow_mut().next(cx.waker());
+            match next {
+                Next::Pause => {
+                    this.call("pause_writing", P::pause_writing);
+                    continue;
+                }
+                Next::Lose(error) => {
+                    this.lose(error);
+                    return Poll::Ready(());
+                }
+                Next::Serve => {}
+            }
+            let errors = std::mem::take(&mut inner.queue.borrow_mut().errors);
+            for error in errors {
+                this.call("error_received", |protocol| protocol.error_received(error));
+            }
+            let Some(socket) = inner.socket.borrow().clone() else { return Poll::Pending };
+            if this.flush(&socket, cx) {
+                this.call("resume_writing", P::resume_writing);
+            }
+            let control = inner.control.borrow();
+            if control.is_lost() {
+                continue;
+            }
+            if control.closing {
+                return Poll::Pending;
+            }
+            drop(control);
+            let mut buffer = this.buffer.borrow_mut();
+            let received = match socket.poll_recv_from(cx, &mut buffer) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(received) => received,
+            };
+            match received {
+                Ok((n, addr)) => {
+                    this.call("datagram_received", |protocol| protocol.datagram_received(&buffer[..n], addr));
+                }
+                Err(error) => {
+                    this.call("error_received", |protocol| protocol.error_received(error));
+                }
+            }
+            drop(buffer);
+            // One datagram a turn, as asyncio reads one per event: the
+            // loop's other work goes between.
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+    }
+}
+
+impl<P: DatagramProtocol> Driver<P> {
+    /// Calls the protocol; a panic closes the transport with its error.
+    fn call(&self, what: &str, callback: impl FnOnce(&mut P)) {
+        if let Err(error) = call(&self.protocol, what, callback) {
+            self.transport.inner.force_close(Some(error));
+        }
+    }
+
+    /// Sends what is queued as far as the socket takes it; closes once it
+    /// is empty if that was asked. True if the protocol is to resume.
+    fn flush(&self, socket: &UdpSocket, cx: &mut Context<'_>) -> bool {
+        let inner = &*self.transport.inner;
+        let mut queue = inner.queue.borrow_mut();
+        while let Some((data, addr)) = queue.datagrams.front() {
+            let sent = match socket.poll_send(cx, data, *addr) {
+                Poll::Pending => break,
+                Poll::Ready(sent) => sent,
+            };
+            let (data, _) = queue.datagrams.pop_front().expect("a datagram was queued");
+            queue.size -= data.len();
+            if let Err(error) = sent {
+                queue.errors.push(error);
+                inner.control.borrow().wake_driver();
+            }
+        }
+        let mut control = inner.control.borrow_mut();
+        if queue.datagrams.is_empty() && control.closing {
+            control.lose_soon(None);
+        }
+        control.limits.resume_due(queue.size)
+    }
+
+    fn lose(&mut self, error: Option<io::Error>) {
+        self.lost = true;
+        let _ = call(&self.protocol, "connection_lost", |protocol| protocol.connection_lost(error));
+        self.transport.inner.control.borrow_mut().lost();
+        let socket = self.transport.inner.socket.borrow_mut().take();
+        drop(socket);
+    }
+}
+
+impl<P: DatagramProtocol> Drop for Driver<P> {
+    /// As a stream transport's driver: `connection_lost` still comes once.
+    fn drop(&mut self) {
+        if self.started && !self.lost {
+            self.lose(None);
+        }
+    }
+}
+
+impl fmt::Debug for DatagramTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatagramTransport")
+            .field("local", &self.inner.local)
+            .field("remote", &self.inner.remote)
+            .field("closing", &self.is_closing())
+            .field("queued", &self.get_write_buffer_size())
+            .finish()
+    }
+}
