@@ -28,6 +28,11 @@ impl Log {
         move || log.push(event)
     }
 
+    /// The events so far, left in the log.
+    pub fn events(&self) -> Vec<String> {
+        self.0.borrow().clone()
+    }
+
     pub fn take(&self) -> Vec<String> {
         std::mem::take(&mut self.0.borrow_mut())
     }
