@@ -1,7 +1,8 @@
 //! TCP echo: 100 connections, each with one 64-byte request in flight, for
-//! 5 seconds, against echo servers on corio (raw `TcpStream`, and asyncio
-//! streams), tokio's current-thread runtime and smol, plus Python's asyncio
-//! streams and uvloop (`Protocol` and streams) as anchors when installed.
+//! 5 seconds, against echo servers on corio (raw `TcpStream`, asyncio
+//! streams, and a `Protocol`), tokio's current-thread runtime and smol,
+//! plus Python's asyncio streams and uvloop (`Protocol` and streams) as
+//! anchors when installed.
 //!
 //! ```text
 //! cargo bench --bench tcp_echo
@@ -22,24 +23,25 @@ const CONNECTIONS: usize = 100;
 const MESSAGE: usize = 64;
 const SECONDS: u64 = 5;
 
-/// CPU seconds (user + system) this process has used.
-fn cpu_seconds() -> f64 {
+/// CPU seconds this process has used, in user space and in the kernel.
+fn cpu_seconds() -> (f64, f64) {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
     // Fields after the command name, which is in parentheses.
     let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
-    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
-    ticks / 100.0 // USER_HZ
+    let seconds = |field: &str| field.parse::<f64>().unwrap() / 100.0; // USER_HZ
+    (seconds(fields[11]), seconds(fields[12]))
 }
 
 /// A server announces its port on stdout, serves until stdin closes, then
-/// prints the CPU seconds it used ([`finish`]).
+/// prints the CPU seconds it used, user and system ([`finish`]).
 fn announce(port: u16) {
     println!("{port}");
     std::io::stdout().flush().unwrap();
 }
 
 fn finish() {
-    println!("{}", cpu_seconds());
+    let (user, system) = cpu_seconds();
+    println!("{user} {system}");
 }
 
 async fn corio_raw(mut stream: corio::TcpStream) {
@@ -57,6 +59,19 @@ async fn corio_streams(mut reader: corio::StreamReader, mut writer: corio::Strea
         if writer.drain().await.is_err() {
             return;
         }
+    }
+}
+
+/// The `Protocol` server: no task of the user's per connection, and none
+/// woken per message.
+struct Echo(Option<corio::Transport>);
+
+impl corio::Protocol for Echo {
+    fn connection_made(&mut self, transport: corio::Transport) {
+        self.0 = Some(transport);
+    }
+    fn data_received(&mut self, data: &[u8]) {
+        self.0.as_ref().unwrap().write(data);
     }
 }
 
@@ -78,6 +93,11 @@ fn serve(kind: &str) {
         }),
         "corio-streams" => corio::run(async {
             let server = corio::start_server(corio_streams, "127.0.0.1", 0).await.unwrap();
+            announce(server.local_addrs()[0].port());
+            let _ = corio::to_thread(|| std::io::stdin().read_to_end(&mut Vec::new())).await;
+        }),
+        "corio-protocol" => corio::run(async {
+            let server = corio::create_server(|| Echo(None), "127.0.0.1", 0).await.unwrap();
             announce(server.local_addrs()[0].port());
             let _ = corio::to_thread(|| std::io::stdin().read_to_end(&mut Vec::new())).await;
         }),
@@ -199,12 +219,27 @@ if sys.argv[1] == "uvloop-protocol":
         await loop.run_in_executor(None, sys.stdin.read)
 asyncio.run(main())
 usage = resource.getrusage(resource.RUSAGE_SELF)
-print(usage.ru_utime + usage.ru_stime)
+print(usage.ru_utime, usage.ru_stime)
 "#;
 
-/// Runs one server and the load against it; returns (messages, server CPU
-/// seconds), or `None` if the server could not start.
-fn measure(server: &mut Command, pin: bool) -> Option<(u64, f64)> {
+/// One server's run: round trips, and the server's CPU seconds in user
+/// space and in the kernel.
+#[derive(Clone, Copy)]
+struct Run {
+    messages: u64,
+    user: f64,
+    system: f64,
+}
+
+impl Run {
+    fn micros_per_message(self, seconds: f64) -> f64 {
+        seconds * 1e6 / self.messages.max(1) as f64
+    }
+}
+
+/// Runs one server and the load against it, or `None` if the server could
+/// not start.
+fn measure(server: &mut Command, pin: bool) -> Option<Run> {
     let mut child = server.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().ok()?;
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
@@ -223,9 +258,10 @@ fn measure(server: &mut Command, pin: bool) -> Option<(u64, f64)> {
     drop(child.stdin.take()); // stop the server
     line.clear();
     out.read_line(&mut line).ok()?;
-    let cpu: f64 = line.trim().parse().ok()?;
+    let mut cpu = line.split_whitespace().map(str::parse::<f64>);
+    let (user, system) = (cpu.next()?.ok()?, cpu.next()?.ok()?);
     let _ = child.wait();
-    Some((messages, cpu))
+    Some(Run { messages, user, system })
 }
 
 fn which(program: &str) -> bool {
@@ -248,32 +284,52 @@ fn main() {
     }
     let exe = std::env::current_exe().unwrap();
     let pin = which("taskset");
-    println!("tcp echo: {CONNECTIONS} connections, {MESSAGE}-byte messages, one in flight each, {SECONDS} s");
-    println!("{:<18} {:>12} {:>22}", "server", "msg/s", "server CPU per msg");
+    // Each server runs ROUNDS times, the servers taking turns; the run
+    // with the median CPU per message is reported.
+    let rounds: usize = std::env::var("ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(3);
+    println!(
+        "tcp echo: {CONNECTIONS} connections, {MESSAGE}-byte messages, one in flight each, {SECONDS} s, median of {rounds}"
+    );
+    println!("{:<18} {:>10} {:>24} {:>10} {:>10}", "server", "msg/s", "server CPU per msg", "user", "system");
     let started = Instant::now();
-    for kind in ["corio", "corio-streams", "tokio", "smol"] {
-        let mut server = if pin { Command::new("taskset") } else { Command::new(&exe) };
-        if pin {
-            server.args(["-c", "0"]).arg(&exe);
+    let corio_and_peers = ["corio", "corio-streams", "corio-protocol", "tokio", "smol"];
+    let pythons = ["asyncio-streams", "uvloop-streams", "uvloop-protocol"];
+    let mut runs: Vec<Vec<Run>> = vec![Vec::new(); corio_and_peers.len() + pythons.len()];
+    for _ in 0..rounds {
+        for (kind, runs) in corio_and_peers.iter().zip(&mut runs) {
+            let mut server = if pin { Command::new("taskset") } else { Command::new(&exe) };
+            if pin {
+                server.args(["-c", "0"]).arg(&exe);
+            }
+            server.args(["--serve", kind]);
+            runs.extend(measure(&mut server, pin));
         }
-        server.args(["--serve", kind]);
-        report(kind, measure(&mut server, pin));
+        for (kind, runs) in pythons.iter().zip(&mut runs[corio_and_peers.len()..]) {
+            let mut server = Command::new("python3");
+            server.args(["-c", PY_ASYNCIO_STREAMS, kind]);
+            runs.extend(measure(&mut server, pin));
+        }
     }
-    for kind in ["asyncio-streams", "uvloop-streams", "uvloop-protocol"] {
-        let mut server = Command::new("python3");
-        server.args(["-c", PY_ASYNCIO_STREAMS, kind]);
-        report(kind, measure(&mut server, pin));
+    for (kind, runs) in corio_and_peers.iter().chain(&pythons).zip(runs) {
+        report(kind, runs);
     }
     println!("({:.0?} in all)", started.elapsed());
 }
 
-fn report(kind: &str, result: Option<(u64, f64)>) {
-    match result {
-        Some((messages, cpu)) => println!(
-            "{kind:<18} {:>12.0} {:>19.2} µs",
-            messages as f64 / SECONDS as f64,
-            cpu * 1e6 / messages.max(1) as f64
-        ),
-        None => println!("{kind:<18} {:>12} (could not run)", "-"),
+fn report(kind: &str, mut runs: Vec<Run>) {
+    if runs.is_empty() {
+        return println!("{kind:<18} {:>10} (could not run)", "-");
     }
+    runs.sort_by(|a, b| {
+        let total = |run: &Run| run.micros_per_message(run.user + run.system);
+        total(a).total_cmp(&total(b))
+    });
+    let run = runs[runs.len() / 2];
+    println!(
+        "{kind:<18} {:>10.0} {:>21.2} µs {:>7.2} µs {:>7.2} µs",
+        run.messages as f64 / SECONDS as f64,
+        run.micros_per_message(run.user + run.system),
+        run.micros_per_message(run.user),
+        run.micros_per_message(run.system),
+    );
 }

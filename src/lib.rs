@@ -114,6 +114,7 @@ pub use crate::error::{
     TaskError, TimeoutError, ValueError,
 };
 pub use crate::net::resolve::ConnectAddr;
+pub use crate::net::server::Server;
 pub use crate::net::tcp::{TcpListener, TcpStream};
 pub use crate::net::udp::UdpSocket;
 pub use crate::net::unix::{UnixDatagram, UnixListener, UnixStream};
@@ -139,7 +140,6 @@ pub use crate::runtime::task::info::{TaskId, TaskInfo, TaskState, WaitingOn};
 pub use crate::signal::numbers as signals;
 pub use crate::signal::{add_signal_handler, remove_signal_handler, signal, Signal};
 pub use crate::streams::reader::{StreamReader, DEFAULT_LIMIT};
-pub use crate::net::server::Server;
 pub use crate::streams::server::{
     open_connection, open_unix_connection, start_server, start_unix_server, OpenConnection,
 };

@@ -30,11 +30,11 @@ use futures_core::Stream;
 
 use mio::unix::pipe;
 
+use crate::net::byte_socket::ByteSocket;
 use crate::net::io::{Fd, Io};
 use crate::reactor::sources::Direction;
 use crate::streams::reader::StreamReader;
 use crate::streams::writer::StreamWriter;
-use crate::net::byte_socket::ByteSocket;
 use crate::sys;
 
 /// Runs `program` with `args`: `asyncio.create_subprocess_exec(program,

@@ -20,6 +20,8 @@
 //! - sockets: `TcpListener::accept`, `TcpStream::connect`, `read`,
 //!   `write_all`, `UdpSocket::send_to`, `recv_from`, `UnixListener::accept`,
 //!   `UnixStream::connect`, `UnixDatagram::recv_from`
+//! - protocols: `create_server`, `create_connection`, `create_unix_server`,
+//!   `create_unix_connection`, `create_datagram_endpoint`
 //! - threads and processes: `to_thread`, `run_in_executor`,
 //!   `ConcurrentFuture` (of `LoopHandle::spawn`), `create_subprocess_exec`
 //!   (the spawn), `Process::wait`, `Process::communicate`
@@ -144,6 +146,7 @@ fn every_async_operation_is_cancel_safe_and_leak_free() {
     time();
     streams();
     sockets();
+    protocols();
     threads_and_processes();
     others();
     thousands_of_cancelled_waits_leave_nothing_behind();
@@ -917,6 +920,107 @@ fn sockets() {
             server.close();
             settle().await;
             connected.is_some()
+        })
+    });
+}
+
+/// How many protocols were made and lost: the two must meet.
+#[derive(Clone, Default)]
+struct Calls {
+    made: Rc<Cell<usize>>,
+    lost: Rc<Cell<usize>>,
+}
+
+impl Calls {
+    fn protocol(&self) -> impl FnMut() -> Counted + 'static {
+        let calls = self.clone();
+        move || Counted(calls.clone())
+    }
+
+    fn all_lost(&self) -> bool {
+        self.made.get() == self.lost.get()
+    }
+}
+
+struct Counted(Calls);
+
+impl corio::Protocol for Counted {
+    fn connection_made(&mut self, _transport: corio::Transport) {
+        self.0.made.set(self.0.made.get() + 1);
+    }
+    fn connection_lost(&mut self, _error: Option<std::io::Error>) {
+        self.0.lost.set(self.0.lost.get() + 1);
+    }
+}
+
+impl corio::DatagramProtocol for Counted {
+    fn connection_made(&mut self, _transport: corio::DatagramTransport) {
+        self.0.made.set(self.0.made.get() + 1);
+    }
+    fn connection_lost(&mut self, _error: Option<std::io::Error>) {
+        self.0.lost.set(self.0.lost.get() + 1);
+    }
+}
+
+/// A connection made, or dropped while being made: either way it closes,
+/// and every protocol on both sides hears of it once.
+fn protocols() {
+    at_every_poll("create_server and create_connection", |k| {
+        Box::pin(async move {
+            let (server_calls, client_calls) = (Calls::default(), Calls::default());
+            // "localhost" is resolved on the thread pool: a wait to drop.
+            let server =
+                dropped_after(k, corio::create_server(server_calls.protocol(), "localhost", 0)).await;
+            let Some(server) = server.map(Result::unwrap) else { return false };
+            let port = server.local_addrs()[0].port();
+            let connection = client_calls.protocol();
+            let connected = dropped_after(k, corio::create_connection(connection, "localhost", port)).await;
+            let connected = connected.map(Result::unwrap);
+            if let Some((transport, _)) = &connected {
+                transport.close();
+            }
+            server.close();
+            settle().await;
+            assert!(
+                server_calls.all_lost() && client_calls.all_lost(),
+                "a protocol never lost its connection"
+            );
+            connected.is_some()
+        })
+    });
+    at_every_poll("create_unix_server and create_unix_connection", |k| {
+        Box::pin(async move {
+            let path = SocketPath::new("protocols");
+            let (server_calls, client_calls) = (Calls::default(), Calls::default());
+            let server = dropped_after(k, corio::create_unix_server(server_calls.protocol(), &path.0)).await;
+            let Some(server) = server.map(Result::unwrap) else { return false };
+            let connected =
+                dropped_after(k, corio::create_unix_connection(client_calls.protocol(), &path.0)).await;
+            let connected = connected.map(Result::unwrap);
+            if let Some((transport, _)) = &connected {
+                transport.abort();
+            }
+            server.close();
+            settle().await;
+            assert!(
+                server_calls.all_lost() && client_calls.all_lost(),
+                "a protocol never lost its connection"
+            );
+            connected.is_some()
+        })
+    });
+    at_every_poll("create_datagram_endpoint", |k| {
+        Box::pin(async move {
+            let calls = Calls::default();
+            let local = "127.0.0.1:0".parse().ok();
+            let made = dropped_after(k, corio::create_datagram_endpoint(calls.protocol(), local, None)).await;
+            let made = made.map(Result::unwrap);
+            if let Some((transport, _)) = &made {
+                transport.close();
+            }
+            settle().await;
+            assert!(calls.all_lost(), "the endpoint's protocol never lost it");
+            made.is_some()
         })
     });
 }

@@ -163,7 +163,8 @@ fn flow_control_pauses_and_resumes_at_the_marks_as_asyncio() {
         let server_transport: Rc<RefCell<Option<Transport>>> = Rc::default();
         let (received, done) = (Rc::new(Cell::new(0)), Rc::new(corio::Event::new()));
         let reader = {
-            let (log, transport, received, done) = (log.clone(), server_transport.clone(), received.clone(), done.clone());
+            let (log, transport, received, done) =
+                (log.clone(), server_transport.clone(), received.clone(), done.clone());
             move || FlowReader {
                 log: log.clone(),
                 transport: transport.clone(),
@@ -233,7 +234,7 @@ impl corio::DatagramProtocol for DatagramClient {
     }
     fn datagram_received(&mut self, data: &[u8], addr: SocketAddr) {
         let from_server = py_bool(Some(addr) == self.server);
-        self.log.push(format!("client got {} from the server {from_server}", py_bytes(&data)));
+        self.log.push(format!("client got {} from the server {from_server}", py_bytes(data)));
         self.events.put_nowait("datagram").unwrap();
     }
     fn error_received(&mut self, error: io::Error) {
@@ -253,13 +254,21 @@ fn datagram_endpoints_call_back_as_asyncio_s() {
     let inner = log.clone();
     corio::run(async move {
         let log = inner;
-        let echo = { let log = log.clone(); move || DatagramEcho { log, transport: None } };
-        let (server, _) = corio::create_datagram_endpoint(echo, "127.0.0.1:0".parse().ok(), None).await.unwrap();
+        let echo = {
+            let log = log.clone();
+            move || DatagramEcho { log, transport: None }
+        };
+        let (server, _) =
+            corio::create_datagram_endpoint(echo, "127.0.0.1:0".parse().ok(), None).await.unwrap();
         let server_addr = server.local_addr().unwrap();
         let events = Rc::new(Queue::new(0));
         let client_of = |remote: SocketAddr| {
             let (log, events) = (log.clone(), events.clone());
-            corio::create_datagram_endpoint(move || DatagramClient { log, events, server: None }, None, Some(remote))
+            corio::create_datagram_endpoint(
+                move || DatagramClient { log, events, server: None },
+                None,
+                Some(remote),
+            )
         };
         let (client, protocol) = client_of(server_addr).await.unwrap();
         protocol.borrow_mut().server = Some(server_addr);
@@ -338,13 +347,13 @@ fn abort_drops_the_buffer_and_connection_lost_comes_once() {
     corio::run(async move {
         let log = inner;
         // A server that never reads: the client's buffer stays full.
-        let server = corio::start_server(|_reader, _writer| corio::sleep(Duration::from_secs(3600)), "127.0.0.1", 0)
-            .await
-            .unwrap();
+        let server =
+            corio::start_server(|_reader, _writer| corio::sleep(Duration::from_secs(3600)), "127.0.0.1", 0)
+                .await
+                .unwrap();
         let port = server.local_addrs()[0].port();
-        let (transport, _) = corio::create_connection(Recorder::factory(&log, false), "127.0.0.1", port)
-            .await
-            .unwrap();
+        let (transport, _) =
+            corio::create_connection(Recorder::factory(&log, false), "127.0.0.1", port).await.unwrap();
         transport.write(&vec![0; 16 << 20]);
         assert!(transport.get_write_buffer_size() > 0);
         transport.abort();
@@ -404,7 +413,10 @@ fn a_reset_reaches_connection_lost_as_the_error() {
                 self.0.push(format!("lost {kind:?}"));
             }
         }
-        let greeter = { let log = log.clone(); move || Greeter(log.clone()) };
+        let greeter = {
+            let log = log.clone();
+            move || Greeter(log.clone())
+        };
         let server = corio::create_server(greeter, "127.0.0.1", 0).await.unwrap();
         let peer = std::net::TcpStream::connect(server.local_addrs()[0]).unwrap();
         peer.set_nonblocking(true).unwrap();
@@ -425,9 +437,8 @@ fn the_loop_closing_calls_connection_lost_once_on_each_side() {
     corio::run(async move {
         let server = corio::create_server(Recorder::factory(&inner, false), "127.0.0.1", 0).await.unwrap();
         let port = server.local_addrs()[0].port();
-        let (transport, _) = corio::create_connection(Recorder::factory(&inner, false), "127.0.0.1", port)
-            .await
-            .unwrap();
+        let (transport, _) =
+            corio::create_connection(Recorder::factory(&inner, false), "127.0.0.1", port).await.unwrap();
         while inner.events().len() < 2 {
             corio::yield_now().await;
         }
@@ -477,7 +488,8 @@ fn a_buffered_protocol_reads_into_its_own_buffer() {
             let (chunks, ended) = (chunks.clone(), ended.clone());
             move || Chunks { buffer: [0; 7], chunks, ended }
         };
-        let (transport, _) = corio::create_connection(protocol, "127.0.0.1", server.local_addrs()[0].port()).await.unwrap();
+        let (transport, _) =
+            corio::create_connection(protocol, "127.0.0.1", server.local_addrs()[0].port()).await.unwrap();
         ended.wait().await;
         let chunks = chunks.borrow();
         assert!(chunks.iter().all(|chunk| !chunk.is_empty() && chunk.len() <= 7), "{chunks:?}");
@@ -496,7 +508,8 @@ fn unix_domain_sockets_serve_protocols_too() {
     corio::run(async move {
         let server = corio::create_unix_server(Recorder::factory(&inner, true), &path).await.unwrap();
         let client_log = Log::new();
-        let (transport, _) = corio::create_unix_connection(Recorder::factory(&client_log, false), &path).await.unwrap();
+        let (transport, _) =
+            corio::create_unix_connection(Recorder::factory(&client_log, false), &path).await.unwrap();
         assert_eq!(transport.peer_addr().unwrap_err().kind(), io::ErrorKind::Unsupported);
         transport.write(b"over unix");
         until_logged(&client_log, "data").await;
@@ -515,12 +528,18 @@ fn close_clients_closes_the_protocols_connections() {
     let inner = log.clone();
     corio::run(async move {
         let server = corio::create_server(Recorder::factory(&inner, false), "127.0.0.1", 0).await.unwrap();
-        let (mut reader, mut writer) = corio::open_connection("127.0.0.1", server.local_addrs()[0].port()).await.unwrap();
+        server.start_serving().await;
+        assert!(server.is_serving());
+        let (mut reader, mut writer) =
+            corio::open_connection("127.0.0.1", server.local_addrs()[0].port()).await.unwrap();
         writer.write(b"hi");
         until_logged(&inner, "data").await;
         server.close_clients();
+        assert!(server.is_serving(), "closing the clients leaves the server listening");
         assert_eq!(reader.read_to_end().await.unwrap(), b"");
         until_logged(&inner, "lost").await;
+        server.close();
+        assert!(!server.is_serving());
     });
     assert_eq!(log.take(), ["made", "data b'hi'", "lost None"]);
 }
@@ -557,9 +576,13 @@ fn a_panicking_factory_is_reported_and_the_server_goes_on() {
 fn write_after_write_eof_panics_as_asyncio_raises() {
     corio::run(async {
         let server = corio::start_server(|_, _| async {}, "127.0.0.1", 0).await.unwrap();
-        let (transport, _) = corio::create_connection(|| Recorder { log: Log::new(), transport: None, echo: false }, "127.0.0.1", server.local_addrs()[0].port())
-            .await
-            .unwrap();
+        let (transport, _) = corio::create_connection(
+            || Recorder { log: Log::new(), transport: None, echo: false },
+            "127.0.0.1",
+            server.local_addrs()[0].port(),
+        )
+        .await
+        .unwrap();
         transport.write_eof();
         transport.write(b"late");
     });
@@ -574,7 +597,9 @@ fn epoll_events_of(fd: std::os::fd::RawFd) -> Option<u32> {
         if target.to_string_lossy() != "anon_inode:[eventpoll]" {
             continue;
         }
-        let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", entry.file_name().to_string_lossy())).unwrap();
+        let info =
+            std::fs::read_to_string(format!("/proc/self/fdinfo/{}", entry.file_name().to_string_lossy()))
+                .unwrap();
         for line in info.lines() {
             let mut words = line.split_whitespace();
             if words.next() == Some("tfd:") && words.next() == Some(&fd.to_string()) {
@@ -586,22 +611,26 @@ fn epoll_events_of(fd: std::os::fd::RawFd) -> Option<u32> {
     None
 }
 
-/// This process's descriptor of the TCP socket bound to local `port`: its
-/// inode from `/proc/net/tcp`, then the descriptor linked to it.
+/// This process's descriptor of the TCP socket bound to local `port`: the
+/// inodes of the sockets on that port from `/proc/net/tcp` (an old
+/// connection in `TIME_WAIT` may share it), then the descriptor linked to
+/// one of them.
 fn fd_of_tcp_port(port: u16) -> std::os::fd::RawFd {
     let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
-    let inode = table
+    let sockets: Vec<String> = table
         .lines()
         .skip(1)
         .map(|line| line.split_whitespace().collect::<Vec<_>>())
-        .find(|fields| fields[1].ends_with(&format!(":{port:04X}")))
-        .map(|fields| fields[9].to_owned())
-        .unwrap();
-    let socket = format!("socket:[{inode}]");
+        .filter(|fields| fields[1].ends_with(&format!(":{port:04X}")))
+        .map(|fields| format!("socket:[{}]", fields[9]))
+        .collect();
     std::fs::read_dir("/proc/self/fd")
         .unwrap()
         .map(|entry| entry.unwrap())
-        .find(|entry| std::fs::read_link(entry.path()).is_ok_and(|target| target.to_string_lossy() == socket))
+        .find(|entry| {
+            std::fs::read_link(entry.path())
+                .is_ok_and(|target| sockets.contains(&target.to_string_lossy().into()))
+        })
         .map(|entry| entry.file_name().to_string_lossy().parse().unwrap())
         .unwrap()
 }
@@ -613,7 +642,8 @@ fn pause_reading_takes_the_read_interest_off_epoll() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let log = Log::new();
-        let (transport, _) = corio::create_connection(Recorder::factory(&log, false), "127.0.0.1", addr.port()).await.unwrap();
+        let (transport, _) =
+            corio::create_connection(Recorder::factory(&log, false), "127.0.0.1", addr.port()).await.unwrap();
         // The kernel completed the connection: accepting does not block.
         let mut peer = listener.accept().unwrap().0;
         let fd = fd_of_tcp_port(transport.local_addr().unwrap().port());

@@ -30,7 +30,8 @@ pub(crate) struct Staggering {
 }
 
 /// Resolves `host` (off the loop's thread) and connects to one of its
-/// addresses, tried as `staggering` says.
+/// addresses, tried as `staggering` says; sets `TCP_NODELAY`, as asyncio
+/// does on every TCP transport.
 ///
 /// # Errors
 ///
@@ -47,7 +48,9 @@ pub(crate) async fn connect_host(host: &str, port: u16, staggering: Staggering) 
     };
     // Without Happy Eyeballs, a delay that never passes: each attempt
     // starts when the one before failed.
-    connect_staggered(addrs, staggering.delay.unwrap_or(Duration::MAX)).await
+    let stream = connect_staggered(addrs, staggering.delay.unwrap_or(Duration::MAX)).await?;
+    stream.set_nodelay(true)?;
+    Ok(stream)
 }
 
 /// Reorders `addrs` as asyncio's `_interleave_addrinfos`: grouped by family

@@ -38,8 +38,11 @@ trait Listener: 'static {
 }
 
 impl Listener for TcpListener {
+    /// With `TCP_NODELAY` set, as asyncio sets it on every TCP transport.
     async fn accept_stream(&self) -> io::Result<Rc<dyn ByteSocket>> {
-        Ok(Rc::new(self.accept().await?.0))
+        let (stream, _) = self.accept().await?;
+        stream.set_nodelay(true)?;
+        Ok(Rc::new(stream))
     }
 }
 
@@ -134,6 +137,18 @@ impl Server {
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
         self.addrs.clone()
     }
+
+    /// True until [`close`](Server::close) (`Server.is_serving()`): a
+    /// server accepts from the moment it is made, as asyncio's with its
+    /// default `start_serving=True`.
+    pub fn is_serving(&self) -> bool {
+        !self.closed.closed.get()
+    }
+
+    /// Returns at once (`Server.start_serving()`): corio's servers are
+    /// serving already when made. Kept so that a port of asyncio code that
+    /// calls it reads the same.
+    pub async fn start_serving(&self) {}
 
     /// Waits until the server is closed (`serve_forever`); accepting goes
     /// on meanwhile, as it did before.

@@ -100,7 +100,11 @@ impl UdpSocket {
         })
     }
 
-    pub(crate) fn poll_recv_from(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<(usize, SocketAddr)>> {
+    pub(crate) fn poll_recv_from(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<(usize, SocketAddr)>> {
         self.io.poll_io(cx, Direction::Read, |socket| socket.recv_from(buf))
     }
 

@@ -69,7 +69,9 @@ where
 {
     let factory = RefCell::new(factory);
     Rc::new(move |socket| match catch_unwind(AssertUnwindSafe(|| (factory.borrow_mut())())) {
-        Ok(protocol) => Some(Box::new(driver::start(socket, Rc::new(RefCell::new(protocol)), None).downgrade())),
+        Ok(protocol) => {
+            Some(Box::new(driver::start(socket, Rc::new(RefCell::new(protocol)), None).downgrade()))
+        }
         Err(payload) => {
             let message = "Error on transport creation for incoming connection";
             context::with_current_borrowed(|core| core.exceptions().report_panic(message, None, &*payload));
@@ -267,6 +269,9 @@ async fn until_made<T>(transport: T, made: Promise<()>, close: fn(&T)) -> io::Re
     let mut guard = CloseOnDrop { transport: Some(transport), close };
     match made.await {
         Ok(()) => Ok(guard.transport.take().expect("taken once")),
-        Err(_) => Err(io::Error::new(io::ErrorKind::ConnectionAborted, "the loop closed the connection before it was made")),
+        Err(_) => Err(io::Error::new(
+            io::ErrorKind::ConnectionAborted,
+            "the loop closed the connection before it was made",
+        )),
     }
 }

@@ -6,8 +6,8 @@ use std::future::poll_fn;
 use std::io;
 use std::rc::Rc;
 
-use crate::net::byte_socket::ByteSocket;
 use crate::error::{IncompleteReadError, LimitOverrunError};
+use crate::net::byte_socket::ByteSocket;
 
 /// The default limit of `readline` and `readuntil`: 64 KiB, as asyncio's.
 pub const DEFAULT_LIMIT: usize = 64 * 1024;
