@@ -5,10 +5,11 @@
 use std::cell::RefCell;
 use std::io;
 use std::rc::Rc;
-use std::task::Waker;
+use std::task::{Context, Poll, Waker};
 
 use super::call;
 use super::limits::WriteLimits;
+use crate::task::promise::Resolver;
 
 #[derive(Debug)]
 pub(crate) struct Control {
@@ -73,6 +74,17 @@ impl Control {
         }
     }
 
+    /// Starts closing (`close`); false if it was closing already. The
+    /// caller stops reading.
+    pub(crate) fn start_closing(&mut self) -> bool {
+        if self.closing {
+            return false;
+        }
+        self.closing = true;
+        self.wake_driver();
+        true
+    }
+
     /// True once `connection_lost` is due or done.
     pub(crate) fn is_lost(&self) -> bool {
         !matches!(self.lost, Lost::No)
@@ -96,6 +108,82 @@ impl Control {
     fn pause_later(&mut self) {
         self.pause_due = true;
         self.wake_driver();
+    }
+}
+
+/// Where a driver is in its transport's life: `connection_made` on its
+/// first poll, `connection_lost` at the end, each once.
+pub(crate) struct Life {
+    /// Resolved once `connection_made` returned, for `create_connection`.
+    made: Option<Resolver<()>>,
+    started: bool,
+    ended: bool,
+}
+
+impl Life {
+    pub(crate) fn new(made: Option<Resolver<()>>) -> Life {
+        Life { made, started: false, ended: false }
+    }
+
+    /// True on the driver's first poll only: it calls `connection_made`
+    /// then, and [`made`](Life::made).
+    pub(crate) fn starting(&mut self) -> bool {
+        !std::mem::replace(&mut self.started, true)
+    }
+
+    /// `connection_made` returned: resolves who awaited it, and has the
+    /// driver polled again on a later turn, before which it returns
+    /// `Pending`. asyncio starts reading from a callback scheduled after
+    /// `connection_made`, so what this turn made ready (the task awaiting
+    /// the connection) runs first.
+    pub(crate) fn made(&mut self, cx: &Context<'_>) {
+        if let Some(made) = self.made.take() {
+            made.resolve(());
+        }
+        cx.waker().wake_by_ref();
+    }
+
+    /// True the first time after the start: `connection_lost` is to be
+    /// called now. The driver asks at the end, and when it is dropped (the
+    /// loop closing, or its task cancelled).
+    pub(crate) fn end(&mut self) -> bool {
+        self.started && !std::mem::replace(&mut self.ended, true)
+    }
+}
+
+/// A transport's driver, as [`poll_drive`] runs it.
+pub(crate) trait Drive {
+    fn life(&mut self) -> &mut Life;
+    /// What is due (remembering `waker` for the transport to wake).
+    fn next(&self, waker: &Waker) -> Next;
+    fn connection_made(&mut self);
+    fn pause_writing(&mut self);
+    /// Calls `connection_lost` if [`Life::end`] says so, and closes the
+    /// socket.
+    fn lose(&mut self, error: Option<io::Error>);
+    /// Sends and receives what it can: `Ready` to look at what is due and
+    /// serve again, `Pending` to wait for a wake-up.
+    fn serve(&mut self, cx: &mut Context<'_>) -> Poll<()>;
+}
+
+/// The poll of every driver: `connection_made` on the first, then before
+/// each step of serving what is due — a `pause_writing` the transport could
+/// not call, or the end.
+pub(crate) fn poll_drive(driver: &mut impl Drive, cx: &mut Context<'_>) -> Poll<()> {
+    if driver.life().starting() {
+        driver.connection_made();
+        driver.life().made(cx);
+        return Poll::Pending;
+    }
+    loop {
+        match driver.next(cx.waker()) {
+            Next::Pause => driver.pause_writing(),
+            Next::Lose(error) => {
+                driver.lose(error);
+                return Poll::Ready(());
+            }
+            Next::Serve => std::task::ready!(driver.serve(cx)),
+        }
     }
 }
 

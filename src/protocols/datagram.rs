@@ -11,7 +11,9 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use super::control::{pause_now_or_later, pause_writing, Control, Next, PauseWriting};
+use super::control::{
+    pause_now_or_later, pause_writing, poll_drive, Control, Drive, Life, Next, PauseWriting,
+};
 use super::driver::{read_buffer, ReadBuffer};
 use super::{call, DatagramProtocol};
 use crate::net::udp::UdpSocket;
@@ -102,14 +104,9 @@ impl DatagramTransport {
     /// Stops receiving, sends what is queued, then closes; the protocol's
     /// `connection_lost(None)` is called on a later turn.
     pub fn close(&self) {
-        let mut control = self.inner.control.borrow_mut();
-        if control.closing {
-            return;
+        if self.inner.control.borrow_mut().start_closing() {
+            self.inner.stop_reading();
         }
-        control.closing = true;
-        control.wake_driver();
-        drop(control);
-        self.inner.stop_reading();
     }
 
     /// Closes at once, dropping the queue; the protocol's
@@ -199,14 +196,8 @@ pub(crate) fn start<P: DatagramProtocol>(
             pause: pause_writing(&protocol, P::pause_writing),
         }),
     };
-    let driver = Driver {
-        transport: transport.clone(),
-        protocol,
-        buffer: read_buffer(),
-        made: Some(made),
-        started: false,
-        lost: false,
-    };
+    let driver =
+        Driver { transport: transport.clone(), protocol, buffer: read_buffer(), life: Life::new(Some(made)) };
     drop(create_internal_task("corio: datagram transport", driver));
     transport
 }
@@ -215,77 +206,75 @@ struct Driver<P: DatagramProtocol> {
     transport: DatagramTransport,
     protocol: Rc<RefCell<P>>,
     buffer: ReadBuffer,
-    made: Option<Resolver<()>>,
-    started: bool,
-    lost: bool,
+    life: Life,
 }
 
 impl<P: DatagramProtocol> Future for Driver<P> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
-        let inner = this.transport.inner.clone();
-        if !this.started {
-            this.started = true;
-            inner.control.borrow_mut().next(cx.waker());
-            let transport = this.transport.clone();
-            this.call("connection_made", |protocol| protocol.connection_made(transport));
-            if let Some(made) = this.made.take() {
-                made.resolve(());
-            }
-            // As a stream transport: receiving starts a callback later.
-            cx.waker().wake_by_ref();
+        poll_drive(self.get_mut(), cx)
+    }
+}
+
+impl<P: DatagramProtocol> Drive for Driver<P> {
+    fn life(&mut self) -> &mut Life {
+        &mut self.life
+    }
+
+    fn next(&self, waker: &Waker) -> Next {
+        self.transport.inner.control.borrow_mut().next(waker)
+    }
+
+    fn connection_made(&mut self) {
+        let transport = self.transport.clone();
+        self.call("connection_made", |protocol| protocol.connection_made(transport));
+    }
+
+    fn pause_writing(&mut self) {
+        self.call("pause_writing", P::pause_writing);
+    }
+
+    fn lose(&mut self, error: Option<io::Error>) {
+        if self.life.end() {
+            let _ = call(&self.protocol, "connection_lost", |protocol| protocol.connection_lost(error));
+            let inner = &self.transport.inner;
+            inner.control.borrow_mut().lost();
+            let socket = inner.socket.borrow_mut().take();
+            drop(socket);
+        }
+    }
+
+    fn serve(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let inner = self.transport.inner.clone();
+        let errors = std::mem::take(&mut inner.queue.borrow_mut().errors);
+        for error in errors {
+            self.call("error_received", |protocol| protocol.error_received(error));
+        }
+        let Some(socket) = inner.socket.borrow().clone() else { return Poll::Pending };
+        if self.flush(&socket, cx) {
+            self.call("resume_writing", P::resume_writing);
+        }
+        let control = inner.control.borrow();
+        if control.is_lost() {
+            return Poll::Ready(());
+        }
+        if control.closing {
             return Poll::Pending;
         }
-        loop {
-            let next = inner.control.borrow_mut().next(cx.waker());
-            match next {
-                Next::Pause => {
-                    this.call("pause_writing", P::pause_writing);
-                    continue;
-                }
-                Next::Lose(error) => {
-                    this.lose(error);
-                    return Poll::Ready(());
-                }
-                Next::Serve => {}
+        drop(control);
+        let mut buffer = self.buffer.borrow_mut();
+        match std::task::ready!(socket.poll_recv_from(cx, &mut buffer)) {
+            Ok((n, addr)) => {
+                self.call("datagram_received", |protocol| protocol.datagram_received(&buffer[..n], addr));
             }
-            let errors = std::mem::take(&mut inner.queue.borrow_mut().errors);
-            for error in errors {
-                this.call("error_received", |protocol| protocol.error_received(error));
-            }
-            let Some(socket) = inner.socket.borrow().clone() else { return Poll::Pending };
-            if this.flush(&socket, cx) {
-                this.call("resume_writing", P::resume_writing);
-            }
-            let control = inner.control.borrow();
-            if control.is_lost() {
-                continue;
-            }
-            if control.closing {
-                return Poll::Pending;
-            }
-            drop(control);
-            let mut buffer = this.buffer.borrow_mut();
-            let received = match socket.poll_recv_from(cx, &mut buffer) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(received) => received,
-            };
-            match received {
-                Ok((n, addr)) => {
-                    this.call("datagram_received", |protocol| protocol.datagram_received(&buffer[..n], addr));
-                }
-                Err(error) => {
-                    this.call("error_received", |protocol| protocol.error_received(error));
-                }
-            }
-            drop(buffer);
-            // One datagram a turn, as asyncio reads one per event: the
-            // loop's other work goes between.
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
+            Err(error) => self.call("error_received", |protocol| protocol.error_received(error)),
         }
+        drop(buffer);
+        // One datagram a turn, as asyncio reads one per event: the loop's
+        // other work goes between.
+        cx.waker().wake_by_ref();
+        Poll::Pending
     }
 }
 
@@ -320,22 +309,12 @@ impl<P: DatagramProtocol> Driver<P> {
         }
         control.limits.resume_due(queue.size)
     }
-
-    fn lose(&mut self, error: Option<io::Error>) {
-        self.lost = true;
-        let _ = call(&self.protocol, "connection_lost", |protocol| protocol.connection_lost(error));
-        self.transport.inner.control.borrow_mut().lost();
-        let socket = self.transport.inner.socket.borrow_mut().take();
-        drop(socket);
-    }
 }
 
 impl<P: DatagramProtocol> Drop for Driver<P> {
     /// As a stream transport's driver: `connection_lost` still comes once.
     fn drop(&mut self) {
-        if self.started && !self.lost {
-            self.lose(None);
-        }
+        self.lose(None);
     }
 }
 

@@ -8,10 +8,10 @@ use std::io;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use super::call;
-use super::control::{pause_writing, Next};
+use super::control::{pause_writing, poll_drive, Drive, Life, Next};
 use super::feed::Feed;
 use super::transport::Transport;
 use crate::net::byte_socket::ByteSocket;
@@ -53,10 +53,8 @@ pub(crate) fn start<Kind: 'static, P: Feed<Kind>>(
         transport: transport.clone(),
         protocol,
         buffer: read_buffer(),
-        made,
-        started: false,
+        life: Life::new(made),
         eof_seen: false,
-        lost: false,
         kind: PhantomData,
     };
     drop(create_internal_task("corio: transport", driver));
@@ -67,12 +65,9 @@ struct Driver<Kind, P: Feed<Kind>> {
     transport: Transport,
     protocol: Rc<RefCell<P>>,
     buffer: ReadBuffer,
-    made: Option<Resolver<()>>,
-    started: bool,
+    life: Life,
     /// The peer ended its side: nothing more to read.
     eof_seen: bool,
-    /// `connection_lost` was called.
-    lost: bool,
     kind: PhantomData<fn() -> Kind>,
 }
 
@@ -80,61 +75,64 @@ impl<Kind, P: Feed<Kind>> Future for Driver<Kind, P> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
-        let inner = this.transport.inner.clone();
-        if !this.started {
-            this.started = true;
-            inner.next(cx.waker());
-            let transport = this.transport.clone();
-            this.call("connection_made", |protocol| protocol.made(transport));
-            if let Some(made) = this.made.take() {
-                made.resolve(());
-            }
-            // asyncio starts reading a callback later, after what this
-            // turn made ready (such as the task that awaited the
-            // connection).
-            cx.waker().wake_by_ref();
+        poll_drive(self.get_mut(), cx)
+    }
+}
+
+impl<Kind, P: Feed<Kind>> Drive for Driver<Kind, P> {
+    fn life(&mut self) -> &mut Life {
+        &mut self.life
+    }
+
+    fn next(&self, waker: &Waker) -> Next {
+        self.transport.inner.next(waker)
+    }
+
+    fn connection_made(&mut self) {
+        let transport = self.transport.clone();
+        self.call("connection_made", |protocol| protocol.made(transport));
+    }
+
+    fn pause_writing(&mut self) {
+        self.call("pause_writing", Feed::pause);
+    }
+
+    fn lose(&mut self, error: Option<io::Error>) {
+        if self.life.end() {
+            let _ = call(&self.protocol, "connection_lost", |protocol| protocol.lost(error));
+            self.transport.inner.release();
+        }
+    }
+
+    fn serve(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let inner = self.transport.inner.clone();
+        if inner.flush(cx).resume {
+            self.call("resume_writing", Feed::resume);
+        }
+        if inner.is_lost() {
+            return Poll::Ready(());
+        }
+        if !inner.is_reading() || self.eof_seen {
             return Poll::Pending;
         }
-        loop {
-            match inner.next(cx.waker()) {
-                Next::Pause => {
-                    this.call("pause_writing", Feed::pause);
-                    continue;
-                }
-                Next::Lose(error) => {
-                    this.lose(error);
-                    return Poll::Ready(());
-                }
-                Next::Serve => {}
-            }
-            if inner.flush(cx).resume {
-                this.call("resume_writing", Feed::resume);
-            }
-            if inner.is_lost() {
-                continue;
-            }
-            if !inner.is_reading() || this.eof_seen {
+        let mut shared = self.buffer.borrow_mut();
+        let mut read = |buf: &mut [u8]| inner.poll_read(cx, buf);
+        let received = self.call("data_received", |protocol| protocol.receive(&mut shared, &mut read));
+        drop(shared);
+        match received {
+            None => {}
+            Some((Poll::Pending, _)) => return Poll::Pending,
+            Some((Poll::Ready(Ok(0)), _)) => self.on_eof(),
+            Some((Poll::Ready(Ok(n)), len)) if n == len => {
+                // The socket may hold more: read again after the turn's
+                // other work.
+                cx.waker().wake_by_ref();
                 return Poll::Pending;
             }
-            let mut shared = this.buffer.borrow_mut();
-            let mut read = |buf: &mut [u8]| inner.poll_read(cx, buf);
-            let received = this.call("data_received", |protocol| protocol.receive(&mut shared, &mut read));
-            drop(shared);
-            match received {
-                None => continue,
-                Some((Poll::Pending, _)) => return Poll::Pending,
-                Some((Poll::Ready(Ok(0)), _)) => this.on_eof(),
-                Some((Poll::Ready(Ok(n)), len)) if n == len => {
-                    // The socket may hold more: read again after the
-                    // turn's other work.
-                    cx.waker().wake_by_ref();
-                    return Poll::Pending;
-                }
-                Some((Poll::Ready(Ok(_)), _)) => {}
-                Some((Poll::Ready(Err(error)), _)) => inner.force_close(Some(error)),
-            }
+            Some((Poll::Ready(Ok(_)), _)) => {}
+            Some((Poll::Ready(Err(error)), _)) => inner.force_close(Some(error)),
         }
+        Poll::Ready(())
     }
 }
 
@@ -158,20 +156,12 @@ impl<Kind, P: Feed<Kind>> Driver<Kind, P> {
             self.transport.close();
         }
     }
-
-    fn lose(&mut self, error: Option<io::Error>) {
-        self.lost = true;
-        let _ = call(&self.protocol, "connection_lost", |protocol| protocol.lost(error));
-        self.transport.inner.release();
-    }
 }
 
 impl<Kind, P: Feed<Kind>> Drop for Driver<Kind, P> {
     /// Dropped before `connection_lost` (the loop closing, or its task
     /// cancelled): the protocol still hears of it, once.
     fn drop(&mut self) {
-        if self.started && !self.lost {
-            self.lose(None);
-        }
+        self.lose(None);
     }
 }

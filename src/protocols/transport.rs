@@ -134,14 +134,9 @@ impl Transport {
     /// Stops reading, sends what is buffered, then closes the connection;
     /// the protocol's `connection_lost(None)` is called on a later turn.
     pub fn close(&self) {
-        let mut control = self.inner.control.borrow_mut();
-        if control.closing {
-            return;
+        if self.inner.control.borrow_mut().start_closing() {
+            self.inner.set_read_interest(false);
         }
-        control.closing = true;
-        control.wake_driver();
-        drop(control);
-        self.inner.set_read_interest(false);
     }
 
     /// Closes at once, dropping the buffer; the protocol's
