@@ -139,9 +139,11 @@ pub use crate::runtime::runner::{run, Builder, Runner};
 pub use crate::runtime::task::info::{TaskId, TaskInfo, TaskState, WaitingOn};
 pub use crate::signal::numbers as signals;
 pub use crate::signal::{add_signal_handler, remove_signal_handler, signal, Signal};
+#[cfg(feature = "futures-io")]
+pub use crate::streams::foreign::split_stream;
 pub use crate::streams::reader::{StreamReader, DEFAULT_LIMIT};
 pub use crate::streams::server::{
-    open_connection, open_unix_connection, start_server, start_unix_server, OpenConnection,
+    open_connection, open_unix_connection, start_server, start_unix_server, OpenConnection, StartServer,
 };
 pub use crate::streams::writer::StreamWriter;
 pub use crate::sync::barrier::{Barrier, BarrierWait};
@@ -169,6 +171,10 @@ pub use crate::threads::{run_in_executor, to_thread};
 pub use crate::time::scope::{timeout_scope, timeout_scope_at, Timeout};
 pub use crate::time::sleep::{sleep, sleep_until, yield_now, Sleep};
 pub use crate::time::timeout::{timeout, timeout_at, wait_for};
+/// The rustls this crate was built with (feature `tls`), for its
+/// `ClientConfig` and `ServerConfig`.
+#[cfg(feature = "tls")]
+pub use rustls;
 
 // The attribute macros, from this workspace's `corio-macros`.
 

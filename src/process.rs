@@ -416,12 +416,12 @@ struct PipeWriter(RefCell<Option<Io<pipe::Sender>>>);
 
 fn pipe_reader(receiver: pipe::Receiver) -> io::Result<StreamReader> {
     receiver.set_nonblocking(true)?;
-    Ok(StreamReader::new(Rc::new(PipeReader(Io::new(receiver)?)), Rc::default()))
+    Ok(StreamReader::over(Rc::new(PipeReader(Io::new(receiver)?)), Rc::default()))
 }
 
 fn pipe_writer(sender: pipe::Sender) -> io::Result<StreamWriter> {
     sender.set_nonblocking(true)?;
-    Ok(StreamWriter::new(Rc::new(PipeWriter(RefCell::new(Some(Io::new(sender)?)))), Rc::default()))
+    Ok(StreamWriter::over(Rc::new(PipeWriter(RefCell::new(Some(Io::new(sender)?)))), Rc::default()))
 }
 
 fn not_this_way() -> io::Error {

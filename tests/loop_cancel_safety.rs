@@ -894,7 +894,8 @@ fn sockets() {
     at_every_poll("start_server, open_connection, Server::serve_forever", |k| {
         Box::pin(async move {
             // "localhost" is resolved on the thread pool: a wait to drop.
-            let server = dropped_after(k, corio::start_server(|_, _| async {}, "localhost", 0)).await;
+            let server =
+                dropped_after(k, corio::start_server(|_, _| async {}, "localhost", 0).into_future()).await;
             let Some(server) = server.map(Result::unwrap) else { return false };
             let port = server.local_addrs()[0].port();
             let connected = dropped_after(k, corio::open_connection("localhost", port).into_future()).await;

@@ -13,6 +13,12 @@ pub(crate) trait ByteSocket {
     fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
     fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
     fn shutdown(&self, how: Shutdown) -> io::Result<()>;
+    /// As [`shutdown`](ByteSocket::shutdown), for a stream that may have to
+    /// write to shut down (TLS sends its `close_notify`): it may wait.
+    fn poll_shutdown(&self, cx: &mut Context<'_>, how: Shutdown) -> Poll<io::Result<()>> {
+        let _ = cx;
+        Poll::Ready(self.shutdown(how))
+    }
     /// Asks the reactor for read events or stops asking: a transport whose
     /// reading is paused leaves the socket's readiness to the kernel.
     fn set_read_interest(&self, on: bool) -> io::Result<()>;

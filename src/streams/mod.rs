@@ -1,8 +1,12 @@
 //! asyncio's streams: `StreamReader`, `StreamWriter`, `open_connection`,
 //! `start_server` and their Unix-domain twins.
 
+#[cfg(feature = "futures-io")]
+pub(crate) mod foreign;
 pub(crate) mod reader;
 pub(crate) mod server;
+#[cfg(feature = "tls")]
+pub(crate) mod tls;
 pub(crate) mod writer;
 
 use std::cell::Cell;
@@ -16,5 +20,5 @@ use writer::StreamWriter;
 /// learns when the writer has closed the connection.
 pub(crate) fn split(socket: Rc<dyn ByteSocket>) -> (StreamReader, StreamWriter) {
     let closed = Rc::new(Cell::new(false));
-    (StreamReader::new(socket.clone(), closed.clone()), StreamWriter::new(socket, closed))
+    (StreamReader::over(socket.clone(), closed.clone()), StreamWriter::over(socket, closed))
 }

@@ -60,7 +60,7 @@ pub struct StreamReader {
 
 impl StreamReader {
     /// A reader of `socket`, whose writer sets `closed` when it closes it.
-    pub(crate) fn new(socket: Rc<dyn ByteSocket>, closed: Rc<Cell<bool>>) -> StreamReader {
+    pub(crate) fn over(socket: Rc<dyn ByteSocket>, closed: Rc<Cell<bool>>) -> StreamReader {
         StreamReader {
             socket,
             closed,

@@ -33,7 +33,13 @@ use crate::net::unix::UnixStream;
 ///
 /// See [`StreamReader`].
 pub fn open_connection(host: &str, port: u16) -> OpenConnection {
-    OpenConnection { host: host.to_owned(), port, staggering: Staggering::default() }
+    OpenConnection {
+        host: host.to_owned(),
+        port,
+        staggering: Staggering::default(),
+        #[cfg(feature = "tls")]
+        tls: super::tls::ClientTls::default(),
+    }
 }
 
 /// What [`open_connection`] returns: options, then `.await` to connect.
@@ -60,6 +66,8 @@ pub struct OpenConnection {
     host: String,
     port: u16,
     staggering: Staggering,
+    #[cfg(feature = "tls")]
+    tls: super::tls::ClientTls,
 }
 
 impl OpenConnection {
@@ -83,8 +91,62 @@ impl OpenConnection {
         self
     }
 
+    /// Talks TLS over the connection (feature `tls`), with `config`:
+    /// `open_connection(host, port, ssl=context)`. The certificate must be
+    /// valid for the host connected to, or for
+    /// [`server_hostname`](OpenConnection::server_hostname).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// corio::run(async {
+    ///     let (mut reader, mut writer) =
+    ///         corio::open_connection("example.com", 443).ssl_default().await.unwrap();
+    ///     writer.write(b"HEAD / HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n");
+    ///     println!("{:?}", reader.readline().await.unwrap());
+    /// });
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn ssl(mut self, config: std::sync::Arc<rustls::ClientConfig>) -> OpenConnection {
+        self.tls.config = Some(config);
+        self
+    }
+
+    /// As [`ssl`](OpenConnection::ssl), trusting the usual web roots
+    /// (Mozilla's, from webpki-roots): `ssl=True`.
+    #[cfg(feature = "tls")]
+    pub fn ssl_default(self) -> OpenConnection {
+        self.ssl(super::tls::default_client_config())
+    }
+
+    /// The name the server's certificate must be valid for, if not the host
+    /// connected to (asyncio's `server_hostname`). Only with
+    /// [`ssl`](OpenConnection::ssl): else the connection fails with
+    /// `InvalidInput`, as asyncio raises.
+    #[cfg(feature = "tls")]
+    pub fn server_hostname(mut self, name: &str) -> OpenConnection {
+        self.tls.server_hostname = Some(name.to_owned());
+        self
+    }
+
+    /// How long the TLS handshake may take (asyncio's
+    /// `ssl_handshake_timeout`, 60 s by default); after it, the connection
+    /// fails with `TimedOut`. Only with [`ssl`](OpenConnection::ssl).
+    #[cfg(feature = "tls")]
+    pub fn ssl_handshake_timeout(mut self, timeout: Duration) -> OpenConnection {
+        self.tls.handshake_timeout = Some(timeout);
+        self
+    }
+
     async fn connect(self) -> io::Result<(StreamReader, StreamWriter)> {
-        Ok(split(Rc::new(connect_host(&self.host, self.port, self.staggering).await?)))
+        #[cfg(feature = "tls")]
+        let tls = self.tls.config()?.cloned();
+        let stream = connect_host(&self.host, self.port, self.staggering).await?;
+        #[cfg(feature = "tls")]
+        if let Some(config) = tls {
+            return super::tls::connect(stream, &self.host, &config, &self.tls).await;
+        }
+        Ok(split(Rc::new(stream)))
     }
 }
 
@@ -140,12 +202,86 @@ pub async fn open_unix_connection(path: impl AsRef<Path>) -> io::Result<(StreamR
 ///     server.wait_closed().await;
 /// });
 /// ```
-pub async fn start_server<H, F>(handler: H, host: &str, port: u16) -> io::Result<Server>
+pub fn start_server<H, F>(handler: H, host: &str, port: u16) -> StartServer<H>
 where
     H: Fn(StreamReader, StreamWriter) -> F + 'static,
     F: Future<Output = ()> + 'static,
 {
-    Server::bind_tcp(host, port, stream_handler(handler)).await
+    StartServer {
+        handler,
+        host: host.to_owned(),
+        port,
+        #[cfg(feature = "tls")]
+        tls: None,
+    }
+}
+
+/// What [`start_server`] returns: options, then `.await` to listen.
+#[must_use = "the server listens once the builder is awaited"]
+pub struct StartServer<H> {
+    handler: H,
+    host: String,
+    port: u16,
+    #[cfg(feature = "tls")]
+    tls: Option<super::tls::ServerTls>,
+}
+
+impl<H> StartServer<H> {
+    /// Talks TLS on every connection (feature `tls`), with `config`:
+    /// `start_server(cb, host, port, ssl=context)`. Each connection's
+    /// handshake runs in its own task before the handler's; one that fails
+    /// or takes longer than the handshake timeout closes that connection.
+    #[cfg(feature = "tls")]
+    pub fn ssl(mut self, config: std::sync::Arc<rustls::ServerConfig>) -> StartServer<H> {
+        let handshake_timeout =
+            self.tls.take().map_or(super::tls::HANDSHAKE_TIMEOUT, |tls| tls.handshake_timeout);
+        self.tls = Some(super::tls::ServerTls { config, handshake_timeout });
+        self
+    }
+
+    /// How long each TLS handshake may take (asyncio's
+    /// `ssl_handshake_timeout`, 60 s by default).
+    ///
+    /// # Panics
+    ///
+    /// Before [`ssl`](StartServer::ssl): the option only means something
+    /// with TLS (asyncio's `ValueError`).
+    #[cfg(feature = "tls")]
+    pub fn ssl_handshake_timeout(mut self, timeout: Duration) -> StartServer<H> {
+        let tls = self.tls.as_mut().expect("ssl_handshake_timeout is only meaningful with ssl");
+        tls.handshake_timeout = timeout;
+        self
+    }
+}
+
+impl<H, F> IntoFuture for StartServer<H>
+where
+    H: Fn(StreamReader, StreamWriter) -> F + 'static,
+    F: Future<Output = ()> + 'static,
+{
+    type Output = io::Result<Server>;
+    type IntoFuture = Pin<Box<dyn Future<Output = io::Result<Server>>>>;
+
+    /// Resolves and binds (boxed: one allocation per server).
+    fn into_future(self) -> Self::IntoFuture {
+        #[cfg(feature = "tls")]
+        let on_accept = match self.tls {
+            Some(tls) => tls_handler(self.handler, tls),
+            None => stream_handler(self.handler),
+        };
+        #[cfg(not(feature = "tls"))]
+        let on_accept = stream_handler(self.handler);
+        Box::pin(async move { Server::bind_tcp(&self.host, self.port, on_accept).await })
+    }
+}
+
+impl<H> std::fmt::Debug for StartServer<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StartServer")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .finish_non_exhaustive()
+    }
 }
 
 /// As [`start_server`], on the Unix-domain socket at `path`:
@@ -160,6 +296,28 @@ where
     F: Future<Output = ()> + 'static,
 {
     Server::bind_unix(path.as_ref(), stream_handler(handler))
+}
+
+/// Shakes hands on each accepted connection, in a task of its own, then
+/// runs `handler` on the TLS stream's halves.
+#[cfg(feature = "tls")]
+fn tls_handler<H, F>(handler: H, tls: super::tls::ServerTls) -> OnAccept
+where
+    H: Fn(StreamReader, StreamWriter) -> F + 'static,
+    F: Future<Output = ()> + 'static,
+{
+    let (handler, tls) = (Rc::new(handler), Rc::new(tls));
+    Rc::new(move |socket| {
+        let client = StreamClient { socket: Rc::downgrade(&socket), writer: None };
+        let (handler, tls) = (handler.clone(), tls.clone());
+        drop(crate::create_task(async move {
+            // A failed handshake closes the connection, as asyncio's does.
+            if let Ok((reader, writer)) = super::tls::accept(socket, &tls).await {
+                handler(reader, writer).await;
+            }
+        }));
+        Some(Box::new(client))
+    })
 }
 
 /// Splits each accepted connection and hands it to `handler` in a task of

@@ -7,7 +7,7 @@ use std::future::poll_fn;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::rc::{Rc, Weak};
-use std::task::Poll;
+use std::task::{Context, Poll, Waker};
 
 use crate::net::byte_socket::ByteSocket;
 use crate::runtime::context;
@@ -55,7 +55,7 @@ struct WriterState {
 
 impl StreamWriter {
     /// A writer of `socket` that sets `closed` once it has closed it.
-    pub(crate) fn new(socket: Rc<dyn ByteSocket>, closed: Rc<Cell<bool>>) -> StreamWriter {
+    pub(crate) fn over(socket: Rc<dyn ByteSocket>, closed: Rc<Cell<bool>>) -> StreamWriter {
         StreamWriter {
             state: Rc::new(WriterState {
                 socket,
@@ -89,7 +89,7 @@ impl StreamWriter {
         // socket is full, the flusher task below polls again with its own.)
         let mut sent = 0;
         if state.buffer.borrow().is_empty() && !state.flushing.get() {
-            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            let mut cx = Context::from_waker(Waker::noop());
             if let Poll::Ready(Ok(n)) = state.socket.poll_write(&mut cx, data) {
                 sent = n;
             }
@@ -153,8 +153,12 @@ impl StreamWriter {
         self.state.check_error()?;
         self.state.eof.set(true);
         if self.state.buffer.borrow().is_empty() {
-            return self.state.socket.shutdown(Shutdown::Write);
+            let mut cx = Context::from_waker(Waker::noop());
+            if let Poll::Ready(result) = self.state.socket.poll_shutdown(&mut cx, Shutdown::Write) {
+                return result;
+            }
         }
+        // The flusher sends the buffer, then shuts the write half.
         WriterState::start_flushing(&self.state);
         Ok(())
     }
@@ -264,11 +268,11 @@ impl WriterState {
         }
         state.drained.notify_all();
         if state.closing.get() {
-            let _ = state.socket.shutdown(Shutdown::Both);
+            let _ = poll_fn(|cx| state.socket.poll_shutdown(cx, Shutdown::Both)).await;
             state.closed.set(true);
             state.finished.notify_all();
         } else if state.eof.get() {
-            let _ = state.socket.shutdown(Shutdown::Write);
+            let _ = poll_fn(|cx| state.socket.poll_shutdown(cx, Shutdown::Write)).await;
         }
         state.flushing.set(false);
     }

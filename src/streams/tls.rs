@@ -1,0 +1,133 @@
+//! TLS in asyncio's streams (feature `tls`): the handshakes behind
+//! `open_connection(...).ssl(config)` and `start_server(...).ssl(config)`,
+//! on rustls (its `ring` provider) through futures-rustls.
+
+use std::io;
+use std::rc::Rc;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use futures_rustls::{TlsAcceptor, TlsConnector};
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, RootCertStore, ServerConfig};
+
+use super::foreign::{Foreign, SocketIo};
+use super::reader::StreamReader;
+use super::split;
+use super::writer::StreamWriter;
+use crate::net::byte_socket::ByteSocket;
+use crate::net::tcp::TcpStream;
+
+/// asyncio's `ssl_handshake_timeout` default.
+pub(crate) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A client's TLS options, from the `open_connection` builder.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ClientTls {
+    /// `None`: no TLS.
+    pub(crate) config: Option<Arc<ClientConfig>>,
+    /// The name the certificate must have; the host connected to if `None`.
+    pub(crate) server_hostname: Option<String>,
+    pub(crate) handshake_timeout: Option<Duration>,
+}
+
+impl ClientTls {
+    /// The config to shake hands with, if any.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for a TLS option without `ssl`, as asyncio's
+    /// `ValueError`.
+    pub(crate) fn config(&self) -> io::Result<Option<&Arc<ClientConfig>>> {
+        let stray = match () {
+            _ if self.config.is_some() => None,
+            _ if self.server_hostname.is_some() => Some("server_hostname"),
+            _ if self.handshake_timeout.is_some() => Some("ssl_handshake_timeout"),
+            _ => None,
+        };
+        match stray {
+            Some(option) => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{option} is only meaningful with ssl"),
+            )),
+            None => Ok(self.config.as_ref()),
+        }
+    }
+}
+
+/// The usual web roots (Mozilla's, as webpki-roots carries them), made
+/// once per process.
+pub(crate) fn default_client_config() -> Arc<ClientConfig> {
+    static CONFIG: OnceLock<Arc<ClientConfig>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            let roots = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let config = ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .expect("ring supports rustls's default protocol versions")
+                .with_root_certificates(roots)
+                .with_no_client_auth();
+            Arc::new(config)
+        })
+        .clone()
+}
+
+/// The client's handshake on `stream`, connected to `host`.
+///
+/// # Errors
+///
+/// `InvalidInput` for a name that cannot be a server name; rustls's error
+/// (`InvalidData`, such as "invalid peer certificate: certificate not valid for name …");
+/// `TimedOut` after the handshake timeout.
+pub(crate) async fn connect(
+    stream: TcpStream,
+    host: &str,
+    config: &Arc<ClientConfig>,
+    tls: &ClientTls,
+) -> io::Result<(StreamReader, StreamWriter)> {
+    let name = tls.server_hostname.as_deref().unwrap_or(host);
+    let name = ServerName::try_from(name.to_owned()).map_err(|err| {
+        io::Error::new(io::ErrorKind::InvalidInput, format!("server_hostname {name:?}: {err}"))
+    })?;
+    let (peer, local) = (stream.peer_addr().ok(), stream.local_addr().ok());
+    let handshake = TlsConnector::from(config.clone()).connect(name, stream);
+    let stream = within(tls.handshake_timeout.unwrap_or(HANDSHAKE_TIMEOUT), handshake).await?;
+    Ok(split(Rc::new(Foreign::new(stream, peer, local))))
+}
+
+/// A server's TLS options, from the `start_server` builder.
+#[derive(Debug, Clone)]
+pub(crate) struct ServerTls {
+    pub(crate) config: Arc<ServerConfig>,
+    pub(crate) handshake_timeout: Duration,
+}
+
+/// The server's handshake on an accepted `socket`.
+///
+/// # Errors
+///
+/// rustls's error, or `TimedOut` after the handshake timeout.
+pub(crate) async fn accept(
+    socket: Rc<dyn ByteSocket>,
+    tls: &ServerTls,
+) -> io::Result<(StreamReader, StreamWriter)> {
+    let (peer, local) = (socket.peer_addr().ok(), socket.local_addr().ok());
+    let handshake = TlsAcceptor::from(tls.config.clone()).accept(SocketIo(socket));
+    let stream = within(tls.handshake_timeout, handshake).await?;
+    Ok(split(Rc::new(Foreign::new(stream, peer, local))))
+}
+
+/// `handshake`, or asyncio's error once `timeout` passed.
+async fn within<T>(
+    timeout: Duration,
+    handshake: impl std::future::Future<Output = io::Result<T>>,
+) -> io::Result<T> {
+    crate::wait_for(timeout, handshake).await.unwrap_or_else(|_| {
+        let message = format!(
+            "SSL handshake is taking longer than {} seconds: aborting the connection",
+            timeout.as_secs_f64()
+        );
+        Err(io::Error::new(io::ErrorKind::TimedOut, message))
+    })
+}
