@@ -226,3 +226,51 @@ fn tls_options_without_ssl_are_refused() {
         assert_eq!(error.to_string(), "server_hostname is only meaningful with ssl");
     });
 }
+
+const PYTHON_STARTTLS_SERVER: &str = r#"
+import asyncio, ssl, sys
+async def main():
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[1], sys.argv[2])
+    served = asyncio.Event()
+    async def handle(reader, writer):
+        writer.write(b'220 hello, plain\n')
+        assert await reader.readline() == b'STARTTLS\n'
+        writer.write(b'220 go ahead\n')
+        await writer.drain()
+        await writer.start_tls(context)
+        line = await reader.readline()
+        writer.write(b'over tls: ' + line)
+        await writer.drain()
+        writer.close()
+        served.set()
+    server = await asyncio.start_server(handle, '127.0.0.1', 0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await served.wait()
+asyncio.run(main())
+"#;
+
+#[test]
+fn start_tls_upgrades_a_plain_connection_as_asyncio_s() {
+    let certificate = Certificate::new("starttls");
+    corio::run(async {
+        let mut python = corio::create_subprocess_exec(
+            "python3",
+            ["-c", PYTHON_STARTTLS_SERVER, &certificate.pem("cert.pem"), &certificate.pem("key.pem")],
+        )
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .await
+        .unwrap();
+        let line = python.stdout.as_mut().unwrap().readline().await.unwrap();
+        let port: u16 = String::from_utf8(line).unwrap().trim().parse().unwrap();
+        let (mut reader, mut writer) = corio::open_connection("127.0.0.1", port).await.unwrap();
+        assert_eq!(reader.readline().await.unwrap(), b"220 hello, plain\n");
+        writer.write(b"STARTTLS\n");
+        assert_eq!(reader.readline().await.unwrap(), b"220 go ahead\n");
+        writer.start_tls(&mut reader, certificate.client_config(), "localhost").await.unwrap();
+        writer.write(b"secret\n");
+        assert_eq!(reader.readline().await.unwrap(), b"over tls: secret\n");
+        assert!(python.wait().await.unwrap().success());
+    });
+}

@@ -71,6 +71,13 @@ impl StreamReader {
         }
     }
 
+    /// Reads from `socket` from now on (the TLS stream over the old one);
+    /// what is buffered stays, as asyncio's reader keeps it.
+    #[cfg(feature = "tls")]
+    pub(crate) fn switch_to(&mut self, socket: Rc<dyn ByteSocket>, closed: Rc<Cell<bool>>) {
+        (self.socket, self.closed) = (socket, closed);
+    }
+
     /// Sets the limit of `readline` and `readuntil`.
     pub fn set_limit(&mut self, limit: usize) {
         self.limit = limit;

@@ -86,14 +86,62 @@ pub(crate) async fn connect(
     config: &Arc<ClientConfig>,
     tls: &ClientTls,
 ) -> io::Result<(StreamReader, StreamWriter)> {
-    let name = tls.server_hostname.as_deref().unwrap_or(host);
-    let name = ServerName::try_from(name.to_owned()).map_err(|err| {
-        io::Error::new(io::ErrorKind::InvalidInput, format!("server_hostname {name:?}: {err}"))
-    })?;
+    let name = server_name(tls.server_hostname.as_deref().unwrap_or(host))?;
     let (peer, local) = (stream.peer_addr().ok(), stream.local_addr().ok());
     let handshake = TlsConnector::from(config.clone()).connect(name, stream);
     let stream = within(tls.handshake_timeout.unwrap_or(HANDSHAKE_TIMEOUT), handshake).await?;
     Ok(split(Rc::new(Foreign::new(stream, peer, local))))
+}
+
+impl StreamWriter {
+    /// Upgrades the connection to TLS, as a client (feature `tls`):
+    /// `await writer.start_tls(context, server_hostname=…)`. What was
+    /// written is sent first; then the handshake runs (60 s at most, as
+    /// asyncio's `ssl_handshake_timeout`), and from then on this writer and
+    /// `reader`, the connection's other half, talk TLS. Bytes `reader` had
+    /// buffered before stay in it.
+    ///
+    /// # Errors
+    ///
+    /// As [`ssl`](crate::OpenConnection::ssl)'s handshake; `ConnectionReset`
+    /// if the writer is closing.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn starttls(config: std::sync::Arc<corio::rustls::ClientConfig>) -> std::io::Result<()> {
+    /// let (mut reader, mut writer) = corio::open_connection("mail.example.com", 587).await?;
+    /// reader.readline().await?; // the greeting
+    /// writer.write(b"STARTTLS\r\n");
+    /// reader.readline().await?; // 220 Ready to start TLS
+    /// writer.start_tls(&mut reader, config, "mail.example.com").await?;
+    /// writer.write(b"EHLO me\r\n"); // encrypted
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn start_tls(
+        &mut self,
+        reader: &mut StreamReader,
+        config: Arc<ClientConfig>,
+        server_hostname: &str,
+    ) -> io::Result<()> {
+        let socket = self.flushed_socket().await?;
+        let name = server_name(server_hostname)?;
+        let (peer, local) = (socket.peer_addr().ok(), socket.local_addr().ok());
+        let handshake = TlsConnector::from(config).connect(name, SocketIo(socket));
+        let stream = within(HANDSHAKE_TIMEOUT, handshake).await?;
+        let socket: Rc<dyn ByteSocket> = Rc::new(Foreign::new(stream, peer, local));
+        let closed = Rc::new(std::cell::Cell::new(false));
+        reader.switch_to(socket.clone(), closed.clone());
+        self.switch_to(socket, closed);
+        Ok(())
+    }
+}
+
+fn server_name(name: &str) -> io::Result<ServerName<'static>> {
+    ServerName::try_from(name.to_owned()).map_err(|err| {
+        io::Error::new(io::ErrorKind::InvalidInput, format!("server_hostname {name:?}: {err}"))
+    })
 }
 
 /// A server's TLS options, from the `start_server` builder.

@@ -56,19 +56,32 @@ struct WriterState {
 impl StreamWriter {
     /// A writer of `socket` that sets `closed` once it has closed it.
     pub(crate) fn over(socket: Rc<dyn ByteSocket>, closed: Rc<Cell<bool>>) -> StreamWriter {
-        StreamWriter {
-            state: Rc::new(WriterState {
-                socket,
-                buffer: RefCell::new(VecDeque::new()),
-                flushing: Cell::new(false),
-                eof: Cell::new(false),
-                closing: Cell::new(false),
-                closed,
-                error: RefCell::new(None),
-                drained: WaitQueue::new(),
-                finished: WaitQueue::new(),
-            }),
+        StreamWriter { state: WriterState::new(socket, closed) }
+    }
+
+    /// Waits until everything written is sent, and returns the socket: for
+    /// `start_tls` to wrap.
+    ///
+    /// # Errors
+    ///
+    /// The error that stopped the sending; `ConnectionReset` once closing.
+    #[cfg(feature = "tls")]
+    pub(crate) async fn flushed_socket(&mut self) -> io::Result<Rc<dyn ByteSocket>> {
+        let state = &self.state;
+        let stopped = || state.error.borrow().is_some() || state.closing.get();
+        let flushed = || state.buffer.borrow().is_empty() && !state.flushing.get();
+        wait_until(&state.drained, WaitingOn::Drain, || flushed() || stopped()).await;
+        state.check_error()?;
+        if state.closing.get() {
+            return Err(io::Error::new(io::ErrorKind::ConnectionReset, "Connection lost"));
         }
+        Ok(state.socket.clone())
+    }
+
+    /// Writes to `socket` from now on (the TLS stream over the old one).
+    #[cfg(feature = "tls")]
+    pub(crate) fn switch_to(&mut self, socket: Rc<dyn ByteSocket>, closed: Rc<Cell<bool>>) {
+        self.state = WriterState::new(socket, closed);
     }
 
     /// Buffers `data` to be sent; it does not wait. Data written after
@@ -225,6 +238,20 @@ impl WriterState {
             Some((kind, message)) => Err(io::Error::new(*kind, message.clone())),
             None => Ok(()),
         }
+    }
+
+    fn new(socket: Rc<dyn ByteSocket>, closed: Rc<Cell<bool>>) -> Rc<WriterState> {
+        Rc::new(WriterState {
+            socket,
+            buffer: RefCell::new(VecDeque::new()),
+            flushing: Cell::new(false),
+            eof: Cell::new(false),
+            closing: Cell::new(false),
+            closed,
+            error: RefCell::new(None),
+            drained: WaitQueue::new(),
+            finished: WaitQueue::new(),
+        })
     }
 
     /// Starts the flusher task unless one runs; it stops when the buffer is
