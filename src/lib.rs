@@ -93,6 +93,8 @@ compile_error!(
 
 mod atomic;
 mod error;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 mod macro_support;
 mod net;
 mod process;

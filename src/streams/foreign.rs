@@ -178,14 +178,17 @@ pub fn split_stream(stream: impl AsyncRead + AsyncWrite + 'static) -> (StreamRea
 
 /// A corio socket as a `futures_io` stream, for a wrapper (a TLS stream)
 /// to wrap.
+#[cfg(feature = "tls")]
 pub(crate) struct SocketIo(pub(crate) Rc<dyn ByteSocket>);
 
+#[cfg(feature = "tls")]
 impl AsyncRead for SocketIo {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         self.0.poll_read(cx, buf)
     }
 }
 
+#[cfg(feature = "tls")]
 impl AsyncWrite for SocketIo {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.0.poll_write(cx, buf)
