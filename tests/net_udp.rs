@@ -1,5 +1,7 @@
 //! `UdpSocket`.
 
+use std::time::Duration;
+
 #[test]
 fn datagrams_arrive_whole_and_in_order_on_loopback() {
     corio::run(async {
@@ -36,4 +38,33 @@ fn a_receive_waits_for_a_datagram_and_loses_none_when_dropped() {
         let (n, from) = socket.recv_from(&mut buf).await.unwrap();
         assert_eq!((&buf[..n], from), (&b"late"[..], peer.local_addr().unwrap()));
     });
+}
+
+/// A connected socket whose peer refused a datagram reports it once
+/// (`ConnectionRefused`), then waits again like any socket: the error does
+/// not leave it "ready" for good, which made every later receive spin
+/// inside one poll and froze the loop. Run on a thread with a bound, so a
+/// regression fails instead of hanging.
+#[test]
+fn a_refused_datagram_is_reported_once_and_the_socket_waits_again() {
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        corio::run(async {
+            let dead = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+            let socket = corio::UdpSocket::bind("127.0.0.1:0").unwrap();
+            socket.connect(dead).unwrap();
+            let mut buf = [0; 16];
+            // Parked on the socket before the ICMP answer comes, as a
+            // protocol's transport is.
+            let receive = corio::wait_for(Duration::from_millis(50), socket.recv(&mut buf)).await;
+            assert!(receive.is_err(), "nothing to receive yet");
+            socket.send(b"anyone?").await.unwrap();
+            let error = socket.recv(&mut buf).await.unwrap_err();
+            assert_eq!(error.kind(), std::io::ErrorKind::ConnectionRefused);
+            let again = corio::wait_for(Duration::from_millis(50), socket.recv(&mut buf)).await;
+            assert!(again.is_err(), "the socket waits again");
+        });
+        done.send(()).unwrap();
+    });
+    finished.recv_timeout(Duration::from_secs(30)).expect("the loop froze after the refused datagram");
 }

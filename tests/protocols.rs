@@ -662,3 +662,159 @@ fn pause_reading_takes_the_read_interest_off_epoll() {
         assert_eq!(log.take(), ["data b'while paused'"]);
     });
 }
+
+struct Closer {
+    log: Log,
+    woken: Rc<corio::Event>,
+    transport: Option<Transport>,
+}
+
+impl Protocol for Closer {
+    fn connection_made(&mut self, transport: Transport) {
+        self.transport = Some(transport);
+    }
+    fn data_received(&mut self, data: &[u8]) {
+        let transport = self.transport.as_ref().unwrap();
+        self.log.push(format!("server data {}", py_bytes(data)));
+        self.woken.set();
+        transport.close();
+        transport.write(b"after close");
+        self.log.push(format!("server closing {}", py_bool(transport.is_closing())));
+    }
+    fn connection_lost(&mut self, error: Option<io::Error>) {
+        let transport = self.transport.as_ref().unwrap();
+        transport.write(b"from connection_lost");
+        self.log.push(format!(
+            "server lost {}, closing {}",
+            py_error(&error),
+            py_bool(transport.is_closing())
+        ));
+    }
+}
+
+struct Peer {
+    log: Log,
+    done: Rc<corio::Event>,
+}
+
+impl Protocol for Peer {
+    fn data_received(&mut self, data: &[u8]) {
+        self.log.push(format!("peer data {}", py_bytes(data)));
+    }
+    fn eof_received(&mut self) -> bool {
+        self.log.push("peer eof");
+        false
+    }
+    fn connection_lost(&mut self, _error: Option<io::Error>) {
+        self.log.push("peer lost");
+        self.done.set();
+    }
+}
+
+#[test]
+fn closing_from_a_callback_drops_later_writes_and_loses_after_the_woken_task() {
+    let log = Log::new();
+    let inner = log.clone();
+    corio::run(async move {
+        let log = inner;
+        let woken = Rc::new(corio::Event::new());
+        let closer = {
+            let (log, woken) = (log.clone(), woken.clone());
+            move || Closer { log: log.clone(), woken: woken.clone(), transport: None }
+        };
+        let server = corio::create_server(closer, "127.0.0.1", 0).await.unwrap();
+        let port = server.local_addrs()[0].port();
+        let done = Rc::new(corio::Event::new());
+        let peer = {
+            let (log, done) = (log.clone(), done.clone());
+            move || Peer { log, done }
+        };
+        let (transport, _) = corio::create_connection(peer, "127.0.0.1", port).await.unwrap();
+        transport.write(b"hi");
+        woken.wait().await;
+        log.push("woken task resumed");
+        done.wait().await;
+        server.close();
+        server.wait_closed().await;
+    });
+    assert_eq!(log.take(), expected_log("protocol_closing"));
+}
+
+/// asyncio leaves transports open when its loop closes; corio calls
+/// `connection_lost` then, and the transport it sees is as in any
+/// `connection_lost`: closing, dropping writes.
+#[test]
+fn at_the_loop_s_close_connection_lost_sees_a_closing_transport() {
+    let log = Log::new();
+    let inner = log.clone();
+    corio::run(async move {
+        struct Writes(Log, Option<Transport>);
+        impl Protocol for Writes {
+            fn connection_made(&mut self, transport: Transport) {
+                self.1 = Some(transport);
+            }
+            fn connection_lost(&mut self, _error: Option<io::Error>) {
+                let transport = self.1.as_ref().unwrap();
+                transport.write(b"written in connection_lost");
+                self.0.push(format!("closing {}", py_bool(transport.is_closing())));
+                self.0.push(format!("buffered {}", transport.get_write_buffer_size()));
+            }
+        }
+        let server = corio::start_server(|_, _| async {}, "127.0.0.1", 0).await.unwrap();
+        let port = server.local_addrs()[0].port();
+        let log = inner.clone();
+        let (_transport, _) =
+            corio::create_connection(move || Writes(log, None), "127.0.0.1", port).await.unwrap();
+        std::mem::forget(server);
+    });
+    assert_eq!(log.take(), ["closing True", "buffered 0"]);
+}
+
+#[test]
+fn resume_writing_may_write_the_last_chunk_after_close() {
+    let received = Rc::new(Cell::new(0));
+    let seen = received.clone();
+    corio::run(async move {
+        struct Last(Option<Transport>);
+        impl Protocol for Last {
+            fn connection_made(&mut self, transport: Transport) {
+                transport.set_write_buffer_limits(Some(1024), None);
+                transport.write(&vec![1; 8 << 20]);
+                transport.close();
+                self.0 = Some(transport);
+            }
+            fn resume_writing(&mut self) {
+                self.0.as_ref().unwrap().write(b"the last chunk");
+            }
+        }
+        let server = corio::create_server(|| Last(None), "127.0.0.1", 0).await.unwrap();
+        let (mut reader, _writer) =
+            corio::open_connection("127.0.0.1", server.local_addrs()[0].port()).await.unwrap();
+        let all = reader.read_to_end().await.unwrap();
+        assert!(all.ends_with(b"the last chunk"), "the chunk written in resume_writing was sent");
+        seen.set(all.len());
+    });
+    assert_eq!(received.get(), (8 << 20) + b"the last chunk".len());
+}
+
+#[test]
+fn a_datagram_endpoint_s_limits_are_asyncio_s() {
+    corio::run(async {
+        struct Paused(Rc<Cell<bool>>);
+        impl corio::DatagramProtocol for Paused {
+            fn pause_writing(&mut self) {
+                self.0.set(true);
+            }
+        }
+        let paused = Rc::new(Cell::new(false));
+        let flag = paused.clone();
+        let local = "127.0.0.1:0".parse().ok();
+        let (transport, _) =
+            corio::create_datagram_endpoint(move || Paused(flag), local, None).await.unwrap();
+        assert_eq!(transport.get_write_buffer_limits(), (16 * 1024, 64 * 1024));
+        transport.set_write_buffer_limits(Some(0), None);
+        assert_eq!(transport.get_write_buffer_limits(), (0, 0));
+        assert!(!paused.get(), "nothing queued: not above the mark");
+        transport.close();
+    });
+}

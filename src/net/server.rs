@@ -57,7 +57,7 @@ impl Listener for UnixListener {
 /// [`create_server`](crate::create_server) and their Unix-domain twins.
 pub struct Server {
     addrs: Vec<SocketAddr>,
-    accept_loops: std::cell::RefCell<Vec<Task<()>>>,
+    accept_loops: RefCell<Vec<Task<()>>>,
     closed: Rc<ClosedFlag>,
     /// The connections accepted, for `close_clients`.
     clients: Rc<RefCell<Vec<Box<dyn Served>>>>,
@@ -72,7 +72,7 @@ impl Server {
     fn new(addrs: Vec<SocketAddr>) -> Server {
         Server {
             addrs,
-            accept_loops: std::cell::RefCell::new(Vec::new()),
+            accept_loops: RefCell::new(Vec::new()),
             closed: Rc::new(ClosedFlag { closed: Cell::new(false), waiters: WaitQueue::new() }),
             clients: Rc::new(RefCell::new(Vec::new())),
         }

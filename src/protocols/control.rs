@@ -36,8 +36,9 @@ enum Lost {
 pub(crate) enum Next {
     /// Call `pause_writing`: the transport could not, the protocol was busy.
     Pause,
-    /// Call `connection_lost` with this error, and stop.
-    Lose(Option<io::Error>),
+    /// Call `connection_lost` (with [`Control::take_lost`]'s error), and
+    /// stop.
+    Lose,
     /// Go on: send, then receive.
     Serve,
 }
@@ -56,15 +57,9 @@ impl Control {
         if std::mem::take(&mut self.pause_due) {
             return Next::Pause;
         }
-        match std::mem::replace(&mut self.lost, Lost::Done) {
-            Lost::Due(error) => {
-                self.driver = None;
-                Next::Lose(error)
-            }
-            other => {
-                self.lost = other;
-                Next::Serve
-            }
+        match self.lost {
+            Lost::Due(_) => Next::Lose,
+            Lost::No | Lost::Done => Next::Serve,
         }
     }
 
@@ -99,10 +94,16 @@ impl Control {
         }
     }
 
-    /// `connection_lost` was called (or will never be).
-    pub(crate) fn lost(&mut self) {
-        self.lost = Lost::Done;
+    /// The connection is lost from now on, before `connection_lost` is
+    /// called (so that it sees a closing transport that drops writes, as
+    /// asyncio's): the error that was due, if any.
+    pub(crate) fn take_lost(&mut self) -> Option<io::Error> {
+        self.closing = true;
         self.driver = None;
+        match std::mem::replace(&mut self.lost, Lost::Done) {
+            Lost::Due(error) => error,
+            Lost::No | Lost::Done => None,
+        }
     }
 
     fn pause_later(&mut self) {
@@ -158,9 +159,9 @@ pub(crate) trait Drive {
     fn next(&self, waker: &Waker) -> Next;
     fn connection_made(&mut self);
     fn pause_writing(&mut self);
-    /// Calls `connection_lost` if [`Life::end`] says so, and closes the
-    /// socket.
-    fn lose(&mut self, error: Option<io::Error>);
+    /// Calls `connection_lost` if [`Life::end`] says so (with the error
+    /// [`Control::take_lost`] gives), and closes the socket.
+    fn lose(&mut self);
     /// Sends and receives what it can: `Ready` to look at what is due and
     /// serve again, `Pending` to wait for a wake-up.
     fn serve(&mut self, cx: &mut Context<'_>) -> Poll<()>;
@@ -175,14 +176,25 @@ pub(crate) fn poll_drive(driver: &mut impl Drive, cx: &mut Context<'_>) -> Poll<
         driver.life().made(cx);
         return Poll::Pending;
     }
+    let mut served = false;
     loop {
         match driver.next(cx.waker()) {
             Next::Pause => driver.pause_writing(),
-            Next::Lose(error) => {
-                driver.lose(error);
+            Next::Lose if served => {
+                // A callback of this poll closed the transport: asyncio
+                // calls `connection_lost` through `call_soon`, after what
+                // that callback made ready (a task it woke).
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            Next::Lose => {
+                driver.lose();
                 return Poll::Ready(());
             }
-            Next::Serve => std::task::ready!(driver.serve(cx)),
+            Next::Serve => {
+                std::task::ready!(driver.serve(cx));
+                served = true;
+            }
         }
     }
 }
@@ -192,7 +204,7 @@ pub(crate) fn poll_drive(driver: &mut impl Drive, cx: &mut Context<'_>) -> Poll<
 pub(crate) type PauseWriting = Box<dyn Fn() -> Result<bool, io::Error>>;
 
 /// A [`PauseWriting`] for `protocol`, which `pause` calls back.
-pub(crate) fn pause_writing<P: 'static>(protocol: &Rc<RefCell<P>>, pause: fn(&mut P)) -> PauseWriting {
+pub(crate) fn pauser<P: 'static>(protocol: &Rc<RefCell<P>>, pause: fn(&mut P)) -> PauseWriting {
     let protocol = Rc::downgrade(protocol);
     Box::new(move || {
         let Some(protocol) = protocol.upgrade() else { return Ok(true) };

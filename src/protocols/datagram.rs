@@ -11,9 +11,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use super::control::{
-    pause_now_or_later, pause_writing, poll_drive, Control, Drive, Life, Next, PauseWriting,
-};
+use super::control::{pause_now_or_later, pauser, poll_drive, Control, Drive, Life, Next, PauseWriting};
 use super::driver::{read_buffer, ReadBuffer};
 use super::{call, DatagramProtocol};
 use crate::net::udp::UdpSocket;
@@ -63,7 +61,8 @@ impl DatagramTransport {
     /// endpoint is closed. An error (`EDESTADDRREQ` for `None` on an
     /// endpoint that is not connected) goes to `error_received`, on the
     /// transport's next turn (asyncio calls it inside `sendto`, but the
-    /// protocol may be busy in the callback that sends).
+    /// protocol may be busy in the callback that sends). An empty `data`
+    /// is sent as an empty datagram, as Python 3.12 does (3.11 drops it).
     ///
     /// # Panics
     ///
@@ -96,9 +95,7 @@ impl DatagramTransport {
         queue.size += data.len();
         let size = queue.size;
         drop(queue);
-        if inner.control.borrow_mut().limits.pause_due(size) {
-            pause_now_or_later(&inner.control, &inner.pause, |error| inner.force_close(Some(error)));
-        }
+        inner.pause_if_above(size);
     }
 
     /// Stops receiving, sends what is queued, then closes; the protocol's
@@ -106,6 +103,7 @@ impl DatagramTransport {
     pub fn close(&self) {
         if self.inner.control.borrow_mut().start_closing() {
             self.inner.stop_reading();
+            self.inner.end_if_flushed();
         }
     }
 
@@ -125,13 +123,20 @@ impl DatagramTransport {
         self.inner.queue.borrow().size
     }
 
-    /// As [`Transport::set_write_buffer_limits`](crate::Transport::set_write_buffer_limits).
+    /// `(low, high)`: the water marks of the queue.
+    pub fn get_write_buffer_limits(&self) -> (usize, usize) {
+        self.inner.control.borrow().limits.get()
+    }
+
+    /// As [`Transport::set_write_buffer_limits`](crate::Transport::set_write_buffer_limits):
+    /// pauses the protocol at once if the queue is above the new high mark.
     ///
     /// # Panics
     ///
     /// If `low` is above `high`.
     pub fn set_write_buffer_limits(&self, high: Option<usize>, low: Option<usize>) {
         self.inner.control.borrow_mut().limits.set(high, low);
+        self.inner.pause_if_above(self.get_write_buffer_size());
     }
 
     /// The local address (asyncio's `get_extra_info('sockname')`).
@@ -154,12 +159,31 @@ impl DatagramTransport {
 }
 
 impl Inner {
-    /// asyncio's `_force_close`.
-    fn force_close(&self, error: Option<io::Error>) {
+    /// Once the queue is empty (after `resume_writing`, which may send
+    /// again): closes, if that was asked for.
+    fn end_if_flushed(&self) {
+        let mut control = self.control.borrow_mut();
+        if self.queue.borrow().datagrams.is_empty() && control.closing {
+            control.lose_soon(None);
+        }
+    }
+
+    /// Pauses the protocol if `size` queued bytes are above the high mark.
+    fn pause_if_above(&self, size: usize) {
+        if self.control.borrow_mut().limits.pause_due(size) {
+            pause_now_or_later(&self.control, &self.pause, |error| self.force_close(Some(error)));
+        }
+    }
+
+    fn drop_queue(&self) {
         let mut queue = self.queue.borrow_mut();
         queue.datagrams.clear();
         queue.size = 0;
-        drop(queue);
+    }
+
+    /// asyncio's `_force_close`.
+    fn force_close(&self, error: Option<io::Error>) {
+        self.drop_queue();
         self.control.borrow_mut().lose_soon(error);
         self.stop_reading();
     }
@@ -193,7 +217,7 @@ pub(crate) fn start<P: DatagramProtocol>(
             socket: RefCell::new(Some(Rc::new(socket))),
             queue: RefCell::new(Queue::default()),
             control: RefCell::new(Control::new()),
-            pause: pause_writing(&protocol, P::pause_writing),
+            pause: pauser(&protocol, P::pause_writing),
         }),
     };
     let driver =
@@ -235,11 +259,12 @@ impl<P: DatagramProtocol> Drive for Driver<P> {
         self.call("pause_writing", P::pause_writing);
     }
 
-    fn lose(&mut self, error: Option<io::Error>) {
+    fn lose(&mut self) {
         if self.life.end() {
-            let _ = call(&self.protocol, "connection_lost", |protocol| protocol.connection_lost(error));
             let inner = &self.transport.inner;
-            inner.control.borrow_mut().lost();
+            inner.drop_queue();
+            let error = inner.control.borrow_mut().take_lost();
+            let _ = call(&self.protocol, "connection_lost", |protocol| protocol.connection_lost(error));
             let socket = inner.socket.borrow_mut().take();
             drop(socket);
         }
@@ -255,6 +280,7 @@ impl<P: DatagramProtocol> Drive for Driver<P> {
         if self.flush(&socket, cx) {
             self.call("resume_writing", P::resume_writing);
         }
+        inner.end_if_flushed();
         let control = inner.control.borrow();
         if control.is_lost() {
             return Poll::Ready(());
@@ -286,8 +312,8 @@ impl<P: DatagramProtocol> Driver<P> {
         }
     }
 
-    /// Sends what is queued as far as the socket takes it; closes once it
-    /// is empty if that was asked. True if the protocol is to resume.
+    /// Sends what is queued as far as the socket takes it; true if the
+    /// protocol is to resume writing.
     fn flush(&self, socket: &UdpSocket, cx: &mut Context<'_>) -> bool {
         let inner = &*self.transport.inner;
         let mut queue = inner.queue.borrow_mut();
@@ -303,18 +329,14 @@ impl<P: DatagramProtocol> Driver<P> {
                 inner.control.borrow().wake_driver();
             }
         }
-        let mut control = inner.control.borrow_mut();
-        if queue.datagrams.is_empty() && control.closing {
-            control.lose_soon(None);
-        }
-        control.limits.resume_due(queue.size)
+        inner.control.borrow_mut().limits.resume_due(queue.size)
     }
 }
 
 impl<P: DatagramProtocol> Drop for Driver<P> {
     /// As a stream transport's driver: `connection_lost` still comes once.
     fn drop(&mut self) {
-        self.lose(None);
+        self.lose();
     }
 }
 

@@ -4,14 +4,13 @@
 
 use std::cell::RefCell;
 use std::future::Future;
-use std::io;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
 use super::call;
-use super::control::{pause_writing, poll_drive, Drive, Life, Next};
+use super::control::{pauser, poll_drive, Drive, Life, Next};
 use super::feed::Feed;
 use super::transport::Transport;
 use crate::net::byte_socket::ByteSocket;
@@ -48,7 +47,7 @@ pub(crate) fn start<Kind: 'static, P: Feed<Kind>>(
     protocol: Rc<RefCell<P>>,
     made: Option<Resolver<()>>,
 ) -> Transport {
-    let transport = Transport::new(socket, pause_writing(&protocol, Feed::pause));
+    let transport = Transport::new(socket, pauser(&protocol, Feed::pause));
     let driver = Driver {
         transport: transport.clone(),
         protocol,
@@ -97,8 +96,9 @@ impl<Kind, P: Feed<Kind>> Drive for Driver<Kind, P> {
         self.call("pause_writing", Feed::pause);
     }
 
-    fn lose(&mut self, error: Option<io::Error>) {
+    fn lose(&mut self) {
         if self.life.end() {
+            let error = self.transport.inner.take_lost();
             let _ = call(&self.protocol, "connection_lost", |protocol| protocol.lost(error));
             self.transport.inner.release();
         }
@@ -106,9 +106,10 @@ impl<Kind, P: Feed<Kind>> Drive for Driver<Kind, P> {
 
     fn serve(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let inner = self.transport.inner.clone();
-        if inner.flush(cx).resume {
+        if inner.flush(cx) {
             self.call("resume_writing", Feed::resume);
         }
+        inner.end_if_flushed();
         if inner.is_lost() {
             return Poll::Ready(());
         }
@@ -117,7 +118,7 @@ impl<Kind, P: Feed<Kind>> Drive for Driver<Kind, P> {
         }
         let mut shared = self.buffer.borrow_mut();
         let mut read = |buf: &mut [u8]| inner.poll_read(cx, buf);
-        let received = self.call("data_received", |protocol| protocol.receive(&mut shared, &mut read));
+        let received = self.call(P::RECEIVED, |protocol| protocol.receive(&mut shared, &mut read));
         drop(shared);
         match received {
             None => {}
@@ -162,6 +163,6 @@ impl<Kind, P: Feed<Kind>> Drop for Driver<Kind, P> {
     /// Dropped before `connection_lost` (the loop closing, or its task
     /// cancelled): the protocol still hears of it, once.
     fn drop(&mut self) {
-        self.lose(None);
+        self.lose();
     }
 }

@@ -211,6 +211,8 @@ pub(crate) mod feed {
     pub(crate) type Read<'a> = dyn FnMut(&mut [u8]) -> Poll<io::Result<usize>> + 'a;
 
     pub trait Feed<Kind>: 'static {
+        /// The callback that receives, as reports name it.
+        const RECEIVED: &'static str;
         fn made(&mut self, transport: Transport);
         /// Reads with `read` (into `shared`, or the protocol's own buffer)
         /// and hands what came to the protocol; returns `read`'s result and
@@ -223,6 +225,7 @@ pub(crate) mod feed {
     }
 
     impl<P: Protocol> Feed<super::Plain> for P {
+        const RECEIVED: &'static str = "data_received";
         fn made(&mut self, transport: Transport) {
             self.connection_made(transport);
         }
@@ -248,15 +251,15 @@ pub(crate) mod feed {
     }
 
     impl<P: BufferedProtocol> Feed<super::Buffered> for P {
+        const RECEIVED: &'static str = "buffer_updated";
         fn made(&mut self, transport: Transport) {
             self.connection_made(transport);
         }
         fn receive(&mut self, _shared: &mut [u8], read: &mut Read<'_>) -> (Poll<io::Result<usize>>, usize) {
             let buffer = self.get_buffer(0);
             let len = buffer.len();
-            if len == 0 {
-                return (Poll::Ready(Err(io::Error::other("get_buffer() returned an empty buffer"))), 0);
-            }
+            // Reported and fatal to the transport, as asyncio's RuntimeError.
+            assert!(len > 0, "get_buffer() returned an empty buffer");
             let result = read(buffer);
             if let Poll::Ready(Ok(n @ 1..)) = result {
                 self.buffer_updated(n);

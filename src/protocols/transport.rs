@@ -133,9 +133,15 @@ impl Transport {
 
     /// Stops reading, sends what is buffered, then closes the connection;
     /// the protocol's `connection_lost(None)` is called on a later turn.
+    /// With nothing buffered the connection counts as lost at once: later
+    /// writes are dropped, as asyncio's.
     pub fn close(&self) {
-        if self.inner.control.borrow_mut().start_closing() {
-            self.inner.set_read_interest(false);
+        if !self.inner.control.borrow_mut().start_closing() {
+            return;
+        }
+        self.inner.set_read_interest(false);
+        if self.get_write_buffer_size() == 0 {
+            self.inner.control.borrow_mut().lose_soon(None);
         }
     }
 
@@ -234,12 +240,11 @@ impl WriteBuffer {
     fn pending(&self) -> usize {
         self.bytes.len() - self.sent
     }
-}
 
-/// What a flush did.
-pub(crate) struct Flushed {
-    /// The buffer went down to the low-water mark: resume the protocol.
-    pub(crate) resume: bool,
+    fn drop_bytes(&mut self) {
+        self.bytes.clear();
+        self.sent = 0;
+    }
 }
 
 impl Inner {
@@ -248,9 +253,9 @@ impl Inner {
         self.control.borrow_mut().next(waker)
     }
 
-    /// Sends the buffer as far as the socket takes it; shuts the write half
-    /// or closes once it is empty and that was asked for.
-    pub(crate) fn flush(&self, cx: &mut Context<'_>) -> Flushed {
+    /// Sends the buffer as far as the socket takes it; true if that took it
+    /// down to the low-water mark (the protocol is to resume writing).
+    pub(crate) fn flush(&self, cx: &mut Context<'_>) -> bool {
         let mut buffer = self.buffer.borrow_mut();
         while buffer.pending() > 0 {
             let poll = match &*self.socket.borrow() {
@@ -262,32 +267,37 @@ impl Inner {
                 Poll::Ready(Err(error)) => {
                     drop(buffer);
                     self.force_close(Some(error));
-                    return Flushed { resume: false };
+                    return false;
                 }
                 Poll::Pending => break,
             }
         }
         if buffer.pending() == 0 {
-            buffer.bytes.clear();
-            buffer.sent = 0;
+            buffer.drop_bytes();
         } else if buffer.sent > buffer.bytes.len() / 2 {
             let sent = std::mem::take(&mut buffer.sent);
             buffer.bytes.drain(..sent);
         }
-        let mut control = self.control.borrow_mut();
-        let resume = control.limits.resume_due(buffer.pending());
-        if buffer.pending() == 0 {
-            if buffer.eof_requested && !buffer.eof_sent {
-                buffer.eof_sent = true;
-                if let Some(socket) = &*self.socket.borrow() {
-                    let _ = socket.shutdown(Shutdown::Write);
-                }
-            }
-            if control.closing {
-                control.lose_soon(None);
+        self.control.borrow_mut().limits.resume_due(buffer.pending())
+    }
+
+    /// Once the buffer is empty (after `resume_writing`, which may write
+    /// again): shuts the write half, or closes, if that was asked for.
+    pub(crate) fn end_if_flushed(&self) {
+        let mut buffer = self.buffer.borrow_mut();
+        if buffer.pending() > 0 {
+            return;
+        }
+        if buffer.eof_requested && !buffer.eof_sent {
+            buffer.eof_sent = true;
+            if let Some(socket) = &*self.socket.borrow() {
+                let _ = socket.shutdown(Shutdown::Write);
             }
         }
-        Flushed { resume }
+        let mut control = self.control.borrow_mut();
+        if control.closing {
+            control.lose_soon(None);
+        }
     }
 
     /// One read of the socket.
@@ -313,18 +323,21 @@ impl Inner {
         if self.is_lost() {
             return;
         }
-        let mut buffer = self.buffer.borrow_mut();
-        buffer.bytes.clear();
-        buffer.sent = 0;
-        drop(buffer);
+        self.buffer.borrow_mut().drop_bytes();
         self.control.borrow_mut().lose_soon(error);
         self.set_read_interest(false);
+    }
+
+    /// The connection is lost from now on: the error that was due, for
+    /// `connection_lost`.
+    pub(crate) fn take_lost(&self) -> Option<io::Error> {
+        self.buffer.borrow_mut().drop_bytes();
+        self.control.borrow_mut().take_lost()
     }
 
     /// Closes the socket (if no stream holds it too): the driver calls it
     /// after `connection_lost`.
     pub(crate) fn release(&self) {
-        self.control.borrow_mut().lost();
         let socket = self.socket.borrow_mut().take();
         drop(socket);
     }

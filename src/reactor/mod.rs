@@ -93,13 +93,18 @@ impl Reactor {
                 WAKER => {}
                 token => {
                     // Errors and hang-ups wake both directions: the next
-                    // syscall reports them.
+                    // syscall reports them. Only a hang-up is for good: an
+                    // error alone (a UDP socket's ICMP "refused") is read
+                    // once, and the socket may block again after it, so it
+                    // must not stay ready (its reads would spin).
                     let failed = event.is_error();
+                    let hung_up = event.is_read_closed();
                     let readiness = Readiness {
-                        readable: event.is_readable(),
-                        read_closed: event.is_read_closed() || failed,
-                        writable: event.is_writable(),
-                        write_closed: event.is_write_closed() || failed,
+                        readable: event.is_readable() || failed,
+                        read_closed: hung_up,
+                        writable: event.is_writable() || failed,
+                        // mio counts EPOLLOUT with EPOLLERR as closed too.
+                        write_closed: event.is_write_closed() && (hung_up || !failed),
                     };
                     self.sources.dispatch(token, readiness, wakers);
                 }
