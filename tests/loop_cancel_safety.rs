@@ -963,6 +963,24 @@ impl corio::DatagramProtocol for Counted {
     }
 }
 
+/// Ends a connection made (with `end`) or dropped while being made, and
+/// the server; every protocol of both sides must have heard of it. True if
+/// the connection was made.
+async fn end_connection(
+    connected: Option<corio::Transport>,
+    end: fn(&corio::Transport),
+    server: corio::Server,
+    sides: [Calls; 2],
+) -> bool {
+    if let Some(transport) = &connected {
+        end(transport);
+    }
+    server.close();
+    settle().await;
+    assert!(sides.iter().all(Calls::all_lost), "a protocol never lost its connection");
+    connected.is_some()
+}
+
 /// A connection made, or dropped while being made: either way it closes,
 /// and every protocol on both sides hears of it once.
 fn protocols() {
@@ -976,17 +994,8 @@ fn protocols() {
             let port = server.local_addrs()[0].port();
             let connection = client_calls.protocol();
             let connected = dropped_after(k, corio::create_connection(connection, "localhost", port)).await;
-            let connected = connected.map(Result::unwrap);
-            if let Some((transport, _)) = &connected {
-                transport.close();
-            }
-            server.close();
-            settle().await;
-            assert!(
-                server_calls.all_lost() && client_calls.all_lost(),
-                "a protocol never lost its connection"
-            );
-            connected.is_some()
+            let connected = connected.map(Result::unwrap).map(|(transport, _)| transport);
+            end_connection(connected, corio::Transport::close, server, [server_calls, client_calls]).await
         })
     });
     at_every_poll("create_unix_server and create_unix_connection", |k| {
@@ -997,17 +1006,8 @@ fn protocols() {
             let Some(server) = server.map(Result::unwrap) else { return false };
             let connected =
                 dropped_after(k, corio::create_unix_connection(client_calls.protocol(), &path.0)).await;
-            let connected = connected.map(Result::unwrap);
-            if let Some((transport, _)) = &connected {
-                transport.abort();
-            }
-            server.close();
-            settle().await;
-            assert!(
-                server_calls.all_lost() && client_calls.all_lost(),
-                "a protocol never lost its connection"
-            );
-            connected.is_some()
+            let connected = connected.map(Result::unwrap).map(|(transport, _)| transport);
+            end_connection(connected, corio::Transport::abort, server, [server_calls, client_calls]).await
         })
     });
     at_every_poll("create_datagram_endpoint", |k| {

@@ -1,7 +1,8 @@
 //! TLS in the streams (feature `tls`), against Python's `ssl`: a corio
 //! server answering `asyncio.open_connection(ssl=ctx)`, a corio client of
 //! an asyncio TLS server, a certificate for another name, handshakes that
-//! never complete (on either side), and TLS options without TLS.
+//! never complete (on either side), TLS options without TLS, and
+//! `start_tls` against CPython's.
 //!
 //! The certificate is made at start-up (rcgen) for `localhost`, and each
 //! side trusts it explicitly.
@@ -126,11 +127,12 @@ async def main():
 asyncio.run(main())
 "#;
 
-/// Starts the Python TLS server; returns it and its port.
-async fn python_server(certificate: &Certificate) -> (corio::Process, u16) {
+/// Starts a Python server `script` with the certificate's files; returns
+/// it and the port it printed.
+async fn python_server(script: &str, certificate: &Certificate) -> (corio::Process, u16) {
     let mut python = corio::create_subprocess_exec(
         "python3",
-        ["-c", PYTHON_SERVER, &certificate.pem("cert.pem"), &certificate.pem("key.pem")],
+        ["-c", script, &certificate.pem("cert.pem"), &certificate.pem("key.pem")],
     )
     .stdout(Stdio::piped())
     .kill_on_drop(true)
@@ -145,7 +147,7 @@ async fn python_server(certificate: &Certificate) -> (corio::Process, u16) {
 fn a_corio_tls_client_talks_to_an_asyncio_tls_server() {
     let certificate = Certificate::new("client");
     corio::run(async {
-        let (mut python, port) = python_server(&certificate).await;
+        let (mut python, port) = python_server(PYTHON_SERVER, &certificate).await;
         let (mut reader, mut writer) =
             corio::open_connection("localhost", port).ssl(certificate.client_config()).await.unwrap();
         assert_eq!(writer.peer_addr().unwrap().port(), port);
@@ -159,7 +161,7 @@ fn a_corio_tls_client_talks_to_an_asyncio_tls_server() {
 fn a_certificate_for_another_name_is_refused_clearly() {
     let certificate = Certificate::new("name");
     corio::run(async {
-        let (_python, port) = python_server(&certificate).await;
+        let (_python, port) = python_server(PYTHON_SERVER, &certificate).await;
         let error = corio::open_connection("127.0.0.1", port)
             .ssl(certificate.client_config())
             .server_hostname("elsewhere.example")
@@ -254,16 +256,7 @@ asyncio.run(main())
 fn start_tls_upgrades_a_plain_connection_as_asyncio_s() {
     let certificate = Certificate::new("starttls");
     corio::run(async {
-        let mut python = corio::create_subprocess_exec(
-            "python3",
-            ["-c", PYTHON_STARTTLS_SERVER, &certificate.pem("cert.pem"), &certificate.pem("key.pem")],
-        )
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .await
-        .unwrap();
-        let line = python.stdout.as_mut().unwrap().readline().await.unwrap();
-        let port: u16 = String::from_utf8(line).unwrap().trim().parse().unwrap();
+        let (mut python, port) = python_server(PYTHON_STARTTLS_SERVER, &certificate).await;
         let (mut reader, mut writer) = corio::open_connection("127.0.0.1", port).await.unwrap();
         assert_eq!(reader.readline().await.unwrap(), b"220 hello, plain\n");
         writer.write(b"STARTTLS\n");
