@@ -14,35 +14,19 @@
 //! per second say little; the server's CPU time per message (read from
 //! `/proc/self/stat` when it exits) is what separates servers.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Read;
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
+
+#[path = "support/processes.rs"]
+mod processes;
+
+use processes::{announce, finish, measure, median, this_exe_on, Run};
 
 const CONNECTIONS: usize = 100;
 const MESSAGE: usize = 64;
 const SECONDS: u64 = 5;
-
-/// CPU seconds this process has used, in user space and in the kernel.
-fn cpu_seconds() -> (f64, f64) {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
-    // Fields after the command name, which is in parentheses.
-    let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
-    let seconds = |field: &str| field.parse::<f64>().unwrap() / 100.0; // USER_HZ
-    (seconds(fields[11]), seconds(fields[12]))
-}
-
-/// A server announces its port on stdout, serves until stdin closes, then
-/// prints the CPU seconds it used, user and system ([`finish`]).
-fn announce(port: u16) {
-    println!("{port}");
-    std::io::stdout().flush().unwrap();
-}
-
-fn finish() {
-    let (user, system) = cpu_seconds();
-    println!("{user} {system}");
-}
 
 async fn corio_raw(mut stream: corio::TcpStream) {
     let mut buf = [0; MESSAGE];
@@ -222,55 +206,6 @@ usage = resource.getrusage(resource.RUSAGE_SELF)
 print(usage.ru_utime, usage.ru_stime)
 "#;
 
-/// One server's run: round trips, and the server's CPU seconds in user
-/// space and in the kernel.
-#[derive(Clone, Copy)]
-struct Run {
-    messages: u64,
-    user: f64,
-    system: f64,
-}
-
-impl Run {
-    fn micros_per_message(self, seconds: f64) -> f64 {
-        seconds * 1e6 / self.messages.max(1) as f64
-    }
-}
-
-/// Runs one server and the load against it, or `None` if the server could
-/// not start.
-fn measure(server: &mut Command, pin: bool) -> Option<Run> {
-    let mut child = server.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().ok()?;
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    out.read_line(&mut line).ok()?;
-    let port: u16 = line.trim().parse().ok()?;
-    let exe = std::env::current_exe().unwrap();
-    let mut loader = if pin && which("taskset") {
-        let mut command = Command::new("taskset");
-        command.args(["-c", "1"]).arg(&exe);
-        command
-    } else {
-        Command::new(&exe)
-    };
-    let output = loader.args(["--load", &port.to_string()]).output().ok()?;
-    let messages: u64 = String::from_utf8_lossy(&output.stdout).trim().parse().ok()?;
-    drop(child.stdin.take()); // stop the server
-    line.clear();
-    out.read_line(&mut line).ok()?;
-    let mut cpu = line.split_whitespace().map(str::parse::<f64>);
-    let (user, system) = (cpu.next()?.ok()?, cpu.next()?.ok()?);
-    let _ = child.wait();
-    Some(Run { messages, user, system })
-}
-
-fn which(program: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {program}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|arg| arg == "--serve") {
@@ -282,8 +217,6 @@ fn main() {
     if args.iter().any(|arg| arg == "--list" || arg == "--test") {
         return;
     }
-    let exe = std::env::current_exe().unwrap();
-    let pin = which("taskset");
     // Each server runs ROUNDS times, the servers taking turns; the run
     // with the median CPU per message is reported.
     let rounds: usize = std::env::var("ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(3);
@@ -297,39 +230,29 @@ fn main() {
     let mut runs: Vec<Vec<Run>> = vec![Vec::new(); corio_and_peers.len() + pythons.len()];
     for _ in 0..rounds {
         for (kind, runs) in corio_and_peers.iter().zip(&mut runs) {
-            let mut server = if pin { Command::new("taskset") } else { Command::new(&exe) };
-            if pin {
-                server.args(["-c", "0"]).arg(&exe);
-            }
-            server.args(["--serve", kind]);
-            runs.extend(measure(&mut server, pin));
+            runs.extend(measure(&mut this_exe_on("0", &["--serve", kind]), &[]));
         }
         for (kind, runs) in pythons.iter().zip(&mut runs[corio_and_peers.len()..]) {
             let mut server = Command::new("python3");
             server.args(["-c", PY_ASYNCIO_STREAMS, kind]);
-            runs.extend(measure(&mut server, pin));
+            runs.extend(measure(&mut server, &[]));
         }
     }
     for (kind, runs) in corio_and_peers.iter().chain(&pythons).zip(runs) {
-        report(kind, runs);
+        report(kind, median(runs));
     }
     println!("({:.0?} in all)", started.elapsed());
 }
 
-fn report(kind: &str, mut runs: Vec<Run>) {
-    if runs.is_empty() {
+fn report(kind: &str, run: Option<Run>) {
+    let Some(run) = run else {
         return println!("{kind:<18} {:>10} (could not run)", "-");
-    }
-    runs.sort_by(|a, b| {
-        let total = |run: &Run| run.micros_per_message(run.user + run.system);
-        total(a).total_cmp(&total(b))
-    });
-    let run = runs[runs.len() / 2];
+    };
     println!(
         "{kind:<18} {:>10.0} {:>21.2} µs {:>7.2} µs {:>7.2} µs",
-        run.messages as f64 / SECONDS as f64,
-        run.micros_per_message(run.user + run.system),
-        run.micros_per_message(run.user),
-        run.micros_per_message(run.system),
+        run.operations as f64 / SECONDS as f64,
+        run.total_micros(),
+        run.micros_per_operation(run.user),
+        run.micros_per_operation(run.system),
     );
 }
