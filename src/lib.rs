@@ -196,6 +196,11 @@ pub use rustls;
 /// fn main() {}
 /// ```
 pub use corio_macros::main;
+
+/// The recipes of `docs/ecosystem.md`, compiled and run as doctests.
+#[cfg(all(doctest, feature = "tls", feature = "hyper"))]
+#[doc = include_str!("../docs/ecosystem.md")]
+pub struct EcosystemRecipes;
 /// Runs an `async fn` test on a fresh loop, with options
 /// `#[corio::test(virtual_time, seed = 7, debug)]` in any combination:
 /// `virtual_time` is [`Builder::virtual_time`], `seed = N` is
