@@ -24,3 +24,63 @@ fn generic_futures_io_code_runs_on_corio_sockets() {
         server.await.unwrap();
     });
 }
+
+/// A stream that, as a TLS stream, takes bytes before it sends them: a
+/// write is only held until `poll_flush`, which sends on its second call
+/// (the first says the socket is full, and wakes at once).
+#[derive(Default)]
+struct HoldsBack {
+    held: Vec<u8>,
+    sent: std::rc::Rc<std::cell::RefCell<Vec<u8>>>,
+    flushes: usize,
+}
+
+impl futures_io::AsyncWrite for HoldsBack {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.held.extend_from_slice(buf);
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        self.flushes += 1;
+        if self.flushes % 2 == 1 {
+            cx.waker().wake_by_ref();
+            return std::task::Poll::Pending;
+        }
+        let held = std::mem::take(&mut self.held);
+        self.sent.borrow_mut().extend(held);
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        self.poll_flush(cx)
+    }
+}
+
+/// What the stream holds back after taking it is flushed by the writer,
+/// though its own buffer is empty and nothing more is written (a TLS
+/// stream's last records would otherwise wait for the next write).
+#[test]
+fn a_stream_writer_flushes_what_its_stream_held_back() {
+    corio::run(async {
+        let stream = HoldsBack::default();
+        let sent = stream.sent.clone();
+        let mut writer = corio::StreamWriter::new(stream);
+        writer.write(b"taken, not yet sent");
+        assert_eq!(writer.get_write_buffer_size(), 0, "the stream took it all");
+        for _ in 0..3 {
+            corio::yield_now().await;
+        }
+        assert_eq!(*sent.borrow(), b"taken, not yet sent");
+    });
+}

@@ -226,6 +226,10 @@ fn tls_options_without_ssl_are_refused() {
         let error = corio::open_connection("127.0.0.1", port).server_hostname("localhost").await.unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
         assert_eq!(error.to_string(), "server_hostname is only meaningful with ssl");
+        let timeout = Duration::from_secs(1);
+        let error =
+            corio::start_server(shout, "127.0.0.1", 0).ssl_handshake_timeout(timeout).await.unwrap_err();
+        assert_eq!(error.to_string(), "ssl_handshake_timeout is only meaningful with ssl");
     });
 }
 
@@ -265,5 +269,33 @@ fn start_tls_upgrades_a_plain_connection_as_asyncio_s() {
         writer.write(b"secret\n");
         assert_eq!(reader.readline().await.unwrap(), b"over tls: secret\n");
         assert!(python.wait().await.unwrap().success());
+    });
+}
+
+/// `close_clients` on a TLS server closes each connection as its writer
+/// does: what was buffered is sent, then `close_notify`, so the client
+/// reads everything and a clean end of stream.
+#[test]
+fn close_clients_on_a_tls_server_sends_the_buffer_then_close_notify() {
+    let certificate = Certificate::new("close-clients");
+    corio::run(async {
+        let server = corio::start_server(
+            |_reader, mut writer: corio::StreamWriter| async move {
+                writer.write(&vec![3; 4 << 20]);
+                let _ = writer.wait_closed().await;
+            },
+            "127.0.0.1",
+            0,
+        )
+        .ssl(certificate.server_config())
+        .await
+        .unwrap();
+        let port = server.local_addrs()[0].port();
+        let (mut reader, _writer) =
+            corio::open_connection("localhost", port).ssl(certificate.client_config()).await.unwrap();
+        assert_eq!(reader.readexactly(1).await.unwrap(), [3]);
+        server.close_clients();
+        let rest = reader.read_to_end().await.expect("a clean end, after close_notify");
+        assert_eq!(rest.len(), (4 << 20) - 1);
     });
 }

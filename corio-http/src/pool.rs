@@ -65,7 +65,9 @@ impl Pool {
     pub(crate) async fn checkout(&self, origin: &Origin, fresh: bool) -> io::Result<Checkout> {
         let slot = self.slot(origin);
         let permit = slot.permits.clone().acquire_owned().await;
-        let idle = if fresh { None } else { slot.idle.borrow_mut().pop() };
+        // A connection the server closed while it was idle is dropped here,
+        // if hyper has seen the close already (else sending finds out).
+        let idle = if fresh { None } else { slot.take_idle() };
         let (sender, reused) = match idle {
             Some(sender) => (sender, true),
             None => (self.connect(origin).await?, false),
@@ -115,6 +117,13 @@ where
     let (sender, connection) = hyper::client::conn::http1::handshake(io).await.map_err(io::Error::other)?;
     drop(corio::create_task(connection));
     Ok(sender)
+}
+
+impl Slot {
+    fn take_idle(&self) -> Option<Sender> {
+        let mut idle = self.idle.borrow_mut();
+        std::iter::from_fn(|| idle.pop()).find(|sender| !sender.is_closed())
+    }
 }
 
 impl Checkout {

@@ -3,8 +3,8 @@
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::io;
 use std::rc::Rc;
+use std::time::Duration;
 
 use corio::hyper::{CorioIo, CorioTimer};
 use http_body_util::Full;
@@ -13,24 +13,29 @@ use hyper::{Request, Response};
 
 /// Accepts connections on `listener` for ever and answers each request
 /// with `handler`: what `aiohttp.web` or hyper-util's accept loop do.
-/// Keep-alive is on; hyper's timers run on the loop's clock.
-///
-/// # Errors
-///
-/// When accepting fails (the listener's error).
+/// Keep-alive is on; hyper's timers run on the loop's clock. A failed
+/// accept (`EMFILE`: out of descriptors, say) waits a little and goes on,
+/// as corio's own servers do.
 ///
 /// # Examples
 ///
 /// See the [crate's example](crate).
-pub async fn serve<H, F>(listener: corio::TcpListener, handler: H) -> io::Result<()>
+pub async fn serve<H, F>(listener: corio::TcpListener, handler: H)
 where
     H: Fn(Request<Incoming>) -> F + 'static,
     F: Future<Output = Response<Full<Bytes>>> + 'static,
 {
     let handler = Rc::new(handler);
     loop {
-        let (stream, _) = listener.accept().await?;
-        stream.set_nodelay(true)?;
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                corio::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        // Fails only on a connection already reset, which hyper then ends.
+        let _ = stream.set_nodelay(true);
         let handler = handler.clone();
         let service = hyper::service::service_fn(move |request| {
             let answer = handler(request);

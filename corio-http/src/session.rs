@@ -96,14 +96,15 @@ impl ClientSession {
         for _ in 0..=self.inner.max_redirects {
             let (response, checkout) = self.send_once_or_retry(&method, &url, &body).await?;
             let status = response.status();
+            let redirect = matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308);
             let location = response.headers().get(LOCATION).and_then(|value| value.to_str().ok());
-            let Some(location) = location.filter(|_| status.is_redirection()) else {
+            let Some(location) = location.filter(|_| redirect) else {
                 return Ok((url, response, checkout));
             };
             url = join(&url, location)?;
-            // As browsers and aiohttp: 303 (and 301/302 after a POST)
-            // become a GET without a body; 307 and 308 keep both.
-            if status == StatusCode::SEE_OTHER
+            // As aiohttp: a 303 (but for a HEAD), and a 301 or 302 after a
+            // POST, become a GET without a body; the rest keep both.
+            if (status == StatusCode::SEE_OTHER && method != Method::HEAD)
                 || (matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND)
                     && method == Method::POST)
             {
@@ -127,17 +128,23 @@ impl ClientSession {
         loop {
             let mut checkout = self.inner.pool.checkout(&origin, fresh).await?;
             let request = build(method, url, &origin, body)?;
-            let sent = match checkout.sender().ready().await {
-                Ok(()) => checkout.sender().send_request(request).await,
-                Err(error) => Err(error),
+            // A connection that is not ready has sent nothing: any request
+            // may go on a new one. One that failed while sending may have
+            // been processed: only an idempotent request is sent again.
+            let (sent, unsent) = match checkout.sender().ready().await {
+                Ok(()) => (checkout.sender().send_request(request).await, false),
+                Err(error) => (Err(error), true),
             };
             match sent {
                 Ok(response) => return Ok((response, checkout)),
                 Err(error) => {
                     let stale = checkout.reused
-                        && (error.is_closed() || error.is_canceled() || error.is_incomplete_message());
+                        && (unsent
+                            || error.is_closed()
+                            || error.is_canceled()
+                            || error.is_incomplete_message());
                     checkout.discard();
-                    if stale && is_idempotent(method) && !fresh {
+                    if stale && (unsent || is_idempotent(method)) && !fresh {
                         fresh = true;
                         continue;
                     }
@@ -150,7 +157,10 @@ impl ClientSession {
 
 impl ClientSessionBuilder {
     /// At most this many connections to one origin at once (aiohttp's
-    /// `limit_per_host`; at least 1). Requests beyond wait for one.
+    /// `limit_per_host`; at least 1). Requests beyond wait for one. A
+    /// [`Response`] holds its connection until its body is read or it is
+    /// dropped: holding that many unread responses makes the next request
+    /// to their origin wait (until the timeout), as in aiohttp.
     pub fn limit_per_host(mut self, limit: usize) -> ClientSessionBuilder {
         self.limit_per_host = limit.max(1);
         self
@@ -180,21 +190,13 @@ impl ClientSessionBuilder {
     /// The session.
     pub fn build(self) -> ClientSession {
         #[cfg(feature = "tls")]
-        let pool = Pool::new(self.limit_per_host, self.tls.unwrap_or_else(web_roots));
+        let pool = Pool::new(self.limit_per_host, self.tls.unwrap_or_else(corio::create_default_context));
         #[cfg(not(feature = "tls"))]
         let pool = Pool::new(self.limit_per_host);
         ClientSession {
             inner: Rc::new(Inner { pool, max_redirects: self.max_redirects, timeout: self.timeout }),
         }
     }
-}
-
-#[cfg(feature = "tls")]
-fn web_roots() -> std::sync::Arc<corio::rustls::ClientConfig> {
-    let roots = corio::rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-    std::sync::Arc::new(
-        corio::rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth(),
-    )
 }
 
 /// A response whose head came; its body is read with
@@ -267,25 +269,46 @@ fn origin(url: &Uri) -> io::Result<Origin> {
     };
     let host =
         url.host().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("{url}: no host")))?;
-    let port = url.port_u16().unwrap_or(if https { 443 } else { 80 });
+    // A port `Uri` could not read (above 65535) is left out of `port()`.
+    let written_port =
+        url.authority().is_some_and(|a| a.as_str().rsplit_once(':').is_some_and(|(_, p)| !p.contains(']')));
+    let port = match url.port_u16() {
+        Some(port) => port,
+        None if written_port => {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("{url}: port out of range")));
+        }
+        None if https => 443,
+        None => 80,
+    };
     Ok(Origin { https, host: host.trim_start_matches('[').trim_end_matches(']').to_owned(), port })
 }
 
-/// `location` (absolute, or relative to `base`) as an absolute URL.
+/// `location` resolved against `base`, as RFC 3986 (section 5.2) does for
+/// what a `Location` header holds: an absolute URL, `//host/path`,
+/// `/path`, `?query`, or a path relative to `base`'s directory. (Joined as
+/// text: `Uri` would read a bare `c` as a host name.) Dot segments are
+/// left as they are.
 fn join(base: &Uri, location: &str) -> io::Result<Uri> {
-    if location.contains("://") {
+    let scheme = base.scheme_str().unwrap_or("http");
+    let has_scheme = location.split_once(':').is_some_and(|(prefix, _)| {
+        !prefix.is_empty() && prefix.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    });
+    if has_scheme {
         return parse(location);
     }
-    // (`Uri` would read a bare `c` as a host name, so paths are joined as
-    // text.)
+    if location.starts_with("//") {
+        return parse(&format!("{scheme}:{location}"));
+    }
+    let authority = base.authority().map_or("", |authority| authority.as_str());
     let path = if location.starts_with('/') {
         location.to_owned()
+    } else if location.starts_with('?') {
+        format!("{}{location}", base.path())
     } else {
         let directory = base.path().rsplit_once('/').map_or("", |(directory, _)| directory);
         format!("{directory}/{location}")
     };
-    let authority = base.authority().map_or("", |authority| authority.as_str());
-    parse(&format!("{}://{authority}{path}", base.scheme_str().unwrap_or("http")))
+    parse(&format!("{scheme}://{authority}{path}"))
 }
 
 /// The request as it goes on the wire: the path, and a `Host` header.

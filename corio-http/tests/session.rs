@@ -25,35 +25,38 @@ where
 /// A raw HTTP/1.1 server: reads each request's head, answers `answer`,
 /// and closes after each answer if `close_after` (with no
 /// `Connection: close`: the client thinks it may keep the connection).
-/// Returns the port and the count of connections accepted.
-fn raw_server(answer: &'static [u8], close_after: bool) -> (u16, Rc<Cell<usize>>) {
+/// Returns the port, and the counts of connections accepted and closed.
+fn raw_server(answer: &'static [u8], close_after: bool) -> (u16, Rc<Cell<usize>>, Rc<Cell<usize>>) {
     let listener = corio::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let accepted = Rc::new(Cell::new(0));
-    let count = accepted.clone();
+    let (accepted, closed) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+    let (accepts, closes) = (accepted.clone(), closed.clone());
     drop(corio::create_task(async move {
         loop {
             let (stream, _) = listener.accept().await.unwrap();
-            count.set(count.get() + 1);
+            accepts.set(accepts.get() + 1);
             let (mut reader, mut writer) = corio::split_stream(stream);
+            let closes = closes.clone();
             drop(corio::create_task(async move {
                 while reader.readuntil(b"\r\n\r\n").await.is_ok() {
                     writer.write(answer);
                     if close_after {
                         writer.close();
+                        let _ = writer.wait_closed().await;
+                        closes.set(closes.get() + 1);
                         return;
                     }
                 }
             }));
         }
     }));
-    (port, accepted)
+    (port, accepted, closed)
 }
 
 #[test]
 fn a_hundred_concurrent_gets_share_at_most_the_cap_of_connections() {
     corio::run(async {
-        let (port, accepted) = raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false);
+        let (port, accepted, _) = raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false);
         let session = ClientSession::builder().limit_per_host(4).build();
         let url = format!("http://127.0.0.1:{port}/");
         let bodies = corio::gather((0..100).map(|_| {
@@ -70,13 +73,22 @@ fn a_hundred_concurrent_gets_share_at_most_the_cap_of_connections() {
 #[test]
 fn connections_the_server_closed_while_idle_are_replaced() {
     corio::run(async {
-        let (port, accepted) = raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nonce", true);
+        let (port, accepted, closed) = raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nonce", true);
         let session = ClientSession::new();
         let url = format!("http://127.0.0.1:{port}/");
         for _ in 0..5 {
             assert_eq!(session.get(&url).await.unwrap().text().await.unwrap(), "once");
         }
         assert_eq!(accepted.get(), 5, "one connection per request: the server closed each");
+        // A POST is not sent again once it may have been processed; but a
+        // pooled connection that the server closed while idle has sent
+        // nothing, and the POST goes on a new one.
+        while closed.get() < 5 {
+            corio::yield_now().await;
+        }
+        let response = session.request(hyper::Method::POST, &url, Bytes::from("form")).await.unwrap();
+        assert_eq!(response.text().await.unwrap(), "once");
+        assert_eq!(accepted.get(), 6);
     });
 }
 
@@ -85,7 +97,7 @@ fn a_chunked_body_is_read_whole() {
     corio::run(async {
         let answer =
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n";
-        let (port, _) = raw_server(answer, false);
+        let (port, _, _) = raw_server(answer, false);
         let body = ClientSession::new().get(&format!("http://127.0.0.1:{port}/")).await.unwrap();
         assert_eq!(body.text().await.unwrap(), "hello world");
     });
@@ -145,8 +157,48 @@ async fn a_request_slower_than_the_timeout_fails_with_timed_out() {
 #[test]
 fn a_url_that_is_not_http_is_refused() {
     corio::run(async {
-        let error = ClientSession::new().get("ftp://example.com/").await.unwrap_err();
-        assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+        for url in ["ftp://example.com/", "http://127.0.0.1:99999/"] {
+            let error = ClientSession::new().get(url).await.unwrap_err();
+            assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput, "{url}: {error}");
+        }
+    });
+}
+
+#[test]
+fn a_body_dropped_unread_does_not_fail_the_next_request() {
+    corio::run(async {
+        let port = serve_with(|request| async move {
+            let body = if request.uri().path() == "/big" { vec![1; 4 << 20] } else { b"small".to_vec() };
+            Response::new(Full::new(Bytes::from(body)))
+        });
+        let session = ClientSession::builder().limit_per_host(1).build();
+        drop(session.get(&format!("http://127.0.0.1:{port}/big")).await.unwrap());
+        let url = format!("http://127.0.0.1:{port}/");
+        let response = session.request(hyper::Method::POST, &url, Bytes::new()).await.unwrap();
+        assert_eq!(response.text().await.unwrap(), "small");
+    });
+}
+
+#[test]
+fn relative_redirects_resolve_as_rfc_3986_says() {
+    corio::run(async {
+        let port = serve_with(move |request| async move {
+            let target =
+                request.uri().path_and_query().map(|path| path.as_str().to_owned()).unwrap_or_default();
+            match target.as_str() {
+                "/a/b" => redirect("?page=2"),
+                "/a/b?page=2" => redirect("/login?next=http://elsewhere.example/x"),
+                "/login?next=http://elsewhere.example/x" => {
+                    let port =
+                        request.headers()["host"].to_str().unwrap().rsplit_once(':').unwrap().1.to_owned();
+                    redirect(&format!("//127.0.0.1:{port}/final"))
+                }
+                _ => Response::new(Full::new(Bytes::from(target))),
+            }
+        });
+        let response = ClientSession::new().get(&format!("http://127.0.0.1:{port}/a/b")).await.unwrap();
+        assert_eq!(response.url().path(), "/final");
+        assert_eq!(response.text().await.unwrap(), "/final");
     });
 }
 

@@ -13,6 +13,12 @@ pub(crate) trait ByteSocket {
     fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
     fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
     fn shutdown(&self, how: Shutdown) -> io::Result<()>;
+    /// Sends what the stream itself holds back (a TLS stream's records that
+    /// the socket did not take yet); a socket holds nothing back.
+    fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let _ = cx;
+        Poll::Ready(Ok(()))
+    }
     /// As [`shutdown`](ByteSocket::shutdown), for a stream that may have to
     /// write to shut down (TLS sends its `close_notify`): it may wait.
     fn poll_shutdown(&self, cx: &mut Context<'_>, how: Shutdown) -> Poll<io::Result<()>> {

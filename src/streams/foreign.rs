@@ -39,6 +39,9 @@ impl<S: AsyncRead + AsyncWrite> ByteSocket for Foreign<S> {
     fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.stream.borrow_mut().as_mut().poll_write(cx, buf)
     }
+    fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.stream.borrow_mut().as_mut().poll_flush(cx)
+    }
     /// What can be done without waiting: a TLS stream's `close_notify`
     /// goes out if the socket takes it at once (abort, `close_clients`).
     fn shutdown(&self, how: Shutdown) -> io::Result<()> {

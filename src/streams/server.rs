@@ -1,5 +1,6 @@
 //! `open_connection` and `start_server`, for TCP and Unix-domain sockets.
 
+use std::cell::RefCell;
 use std::future::{Future, IntoFuture};
 use std::io;
 use std::path::Path;
@@ -116,7 +117,7 @@ impl OpenConnection {
     /// (Mozilla's, from webpki-roots): `ssl=True`.
     #[cfg(feature = "tls")]
     pub fn ssl_default(self) -> OpenConnection {
-        self.ssl(super::tls::default_client_config())
+        self.ssl(super::tls::create_default_context())
     }
 
     /// The name the server's certificate must be valid for, if not the host
@@ -212,7 +213,9 @@ where
         host: host.to_owned(),
         port,
         #[cfg(feature = "tls")]
-        tls: None,
+        ssl: None,
+        #[cfg(feature = "tls")]
+        ssl_handshake_timeout: None,
     }
 }
 
@@ -223,7 +226,9 @@ pub struct StartServer<H> {
     host: String,
     port: u16,
     #[cfg(feature = "tls")]
-    tls: Option<super::tls::ServerTls>,
+    ssl: Option<std::sync::Arc<rustls::ServerConfig>>,
+    #[cfg(feature = "tls")]
+    ssl_handshake_timeout: Option<Duration>,
 }
 
 impl<H> StartServer<H> {
@@ -233,23 +238,17 @@ impl<H> StartServer<H> {
     /// or takes longer than the handshake timeout closes that connection.
     #[cfg(feature = "tls")]
     pub fn ssl(mut self, config: std::sync::Arc<rustls::ServerConfig>) -> StartServer<H> {
-        let handshake_timeout =
-            self.tls.take().map_or(super::tls::HANDSHAKE_TIMEOUT, |tls| tls.handshake_timeout);
-        self.tls = Some(super::tls::ServerTls { config, handshake_timeout });
+        self.ssl = Some(config);
         self
     }
 
     /// How long each TLS handshake may take (asyncio's
-    /// `ssl_handshake_timeout`, 60 s by default).
-    ///
-    /// # Panics
-    ///
-    /// Before [`ssl`](StartServer::ssl): the option only means something
-    /// with TLS (asyncio's `ValueError`).
+    /// `ssl_handshake_timeout`, 60 s by default). Only with
+    /// [`ssl`](StartServer::ssl): else the server is not started and
+    /// `.await` gives `InvalidInput`, as asyncio raises.
     #[cfg(feature = "tls")]
     pub fn ssl_handshake_timeout(mut self, timeout: Duration) -> StartServer<H> {
-        let tls = self.tls.as_mut().expect("ssl_handshake_timeout is only meaningful with ssl");
-        tls.handshake_timeout = timeout;
+        self.ssl_handshake_timeout = Some(timeout);
         self
     }
 }
@@ -265,9 +264,15 @@ where
     /// Resolves and binds (boxed: one allocation per server).
     fn into_future(self) -> Self::IntoFuture {
         #[cfg(feature = "tls")]
-        let on_accept = match self.tls {
-            Some(tls) => tls_handler(self.handler, tls),
-            None => stream_handler(self.handler),
+        let on_accept = match (self.ssl, self.ssl_handshake_timeout) {
+            (Some(config), timeout) => {
+                let handshake_timeout = timeout.unwrap_or(super::tls::HANDSHAKE_TIMEOUT);
+                tls_handler(self.handler, super::tls::ServerTls { config, handshake_timeout })
+            }
+            (None, Some(_)) => {
+                return Box::pin(std::future::ready(Err(super::tls::without_ssl("ssl_handshake_timeout"))));
+            }
+            (None, None) => stream_handler(self.handler),
         };
         #[cfg(not(feature = "tls"))]
         let on_accept = stream_handler(self.handler);
@@ -308,11 +313,13 @@ where
 {
     let (handler, tls) = (Rc::new(handler), Rc::new(tls));
     Rc::new(move |socket| {
-        let client = StreamClient { socket: Rc::downgrade(&socket), writer: None };
-        let (handler, tls) = (handler.clone(), tls.clone());
+        let client = StreamClient { socket: Rc::downgrade(&socket), writer: Rc::default() };
+        let (handler, tls, record) = (handler.clone(), tls.clone(), client.writer.clone());
         drop(crate::create_task(async move {
             // A failed handshake closes the connection, as asyncio's does.
             if let Ok((reader, writer)) = super::tls::accept(socket, &tls).await {
+                // `close_clients` closes through the TLS writer from now on.
+                *record.borrow_mut() = Some(writer.downgrade());
                 handler(reader, writer).await;
             }
         }));
@@ -328,9 +335,9 @@ where
     F: Future<Output = ()> + 'static,
 {
     Rc::new(move |socket| {
-        let client = StreamClient { socket: Rc::downgrade(&socket), writer: None };
+        let client = StreamClient { socket: Rc::downgrade(&socket), writer: Rc::default() };
         let (reader, writer) = split(socket);
-        let client = StreamClient { writer: Some(writer.downgrade()), ..client };
+        *client.writer.borrow_mut() = Some(writer.downgrade());
         drop(crate::create_task(handler(reader, writer)));
         Some(Box::new(client))
     })
@@ -341,7 +348,8 @@ where
 /// alive.
 struct StreamClient {
     socket: Weak<dyn ByteSocket>,
-    writer: Option<WeakWriter>,
+    /// Known once the connection is split (after its TLS handshake).
+    writer: Rc<RefCell<Option<WeakWriter>>>,
 }
 
 impl Served for StreamClient {
@@ -352,14 +360,14 @@ impl Served for StreamClient {
     /// Closes after the writer's buffer is sent; shuts the socket down at
     /// once if the handler dropped its writer (nothing is buffered then).
     fn close(&self) {
-        match &self.writer {
+        match &*self.writer.borrow() {
             Some(writer) if writer.is_alive() => writer.close(),
             _ => self.shut_down(),
         }
     }
 
     fn abort(&self) {
-        match &self.writer {
+        match &*self.writer.borrow() {
             Some(writer) if writer.is_alive() => writer.abort(),
             _ => self.shut_down(),
         }

@@ -39,25 +39,31 @@ impl ClientTls {
     /// `InvalidInput` for a TLS option without `ssl`, as asyncio's
     /// `ValueError`.
     pub(crate) fn config(&self) -> io::Result<Option<&Arc<ClientConfig>>> {
-        let stray = match () {
-            _ if self.config.is_some() => None,
-            _ if self.server_hostname.is_some() => Some("server_hostname"),
-            _ if self.handshake_timeout.is_some() => Some("ssl_handshake_timeout"),
-            _ => None,
-        };
-        match stray {
-            Some(option) => Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("{option} is only meaningful with ssl"),
-            )),
-            None => Ok(self.config.as_ref()),
+        if self.config.is_none() {
+            if self.server_hostname.is_some() {
+                return Err(without_ssl("server_hostname"));
+            }
+            if self.handshake_timeout.is_some() {
+                return Err(without_ssl("ssl_handshake_timeout"));
+            }
         }
+        Ok(self.config.as_ref())
     }
 }
 
-/// The usual web roots (Mozilla's, as webpki-roots carries them), made
-/// once per process.
-pub(crate) fn default_client_config() -> Arc<ClientConfig> {
+/// A client config that trusts the usual web roots (Mozilla's, compiled in
+/// from webpki-roots), as Python's `ssl.create_default_context()` trusts
+/// the system's (feature `tls`). Made once per process, on rustls's `ring`
+/// provider named explicitly, so that another provider turned on elsewhere
+/// in the program does not leave rustls to guess.
+///
+/// # Examples
+///
+/// ```
+/// let config = corio::create_default_context();
+/// assert!(config.alpn_protocols.is_empty());
+/// ```
+pub fn create_default_context() -> Arc<ClientConfig> {
     static CONFIG: OnceLock<Arc<ClientConfig>> = OnceLock::new();
     CONFIG
         .get_or_init(|| {
@@ -71,6 +77,11 @@ pub(crate) fn default_client_config() -> Arc<ClientConfig> {
             Arc::new(config)
         })
         .clone()
+}
+
+/// A TLS option given without `ssl`: asyncio's `ValueError`.
+pub(crate) fn without_ssl(option: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, format!("{option} is only meaningful with ssl"))
 }
 
 /// The client's handshake on `stream`, connected to `host`.

@@ -101,13 +101,16 @@ impl StreamWriter {
         // once. One syscall, no task. (Polled with a no-op waker: if the
         // socket is full, the flusher task below polls again with its own.)
         let mut sent = 0;
+        let mut held_back = false;
         if state.buffer.borrow().is_empty() && !state.flushing.get() {
             let mut cx = Context::from_waker(Waker::noop());
             if let Poll::Ready(Ok(n)) = state.socket.poll_write(&mut cx, data) {
                 sent = n;
+                // A TLS stream takes the bytes before the socket does.
+                held_back = state.socket.poll_flush(&mut cx).is_pending();
             }
         }
-        if sent < data.len() {
+        if sent < data.len() || held_back {
             state.buffer.borrow_mut().extend(&data[sent..]);
             WriterState::start_flushing(state);
         }
@@ -269,7 +272,8 @@ impl WriterState {
         let result = poll_fn(|cx| loop {
             let mut buffer = state.buffer.borrow_mut();
             if buffer.is_empty() {
-                return Poll::Ready(Ok(()));
+                // What the stream held back too (a TLS stream's records).
+                return state.socket.poll_flush(cx);
             }
             let written = {
                 let (chunk, _) = buffer.as_slices();
