@@ -148,7 +148,7 @@ pub use crate::streams::server::{
     open_connection, open_unix_connection, start_server, start_unix_server, OpenConnection, StartServer,
 };
 #[cfg(feature = "tls")]
-pub use crate::streams::tls::create_default_context;
+pub use crate::streams::tls::{create_default_context, StartTls};
 pub use crate::streams::writer::StreamWriter;
 pub use crate::sync::barrier::{Barrier, BarrierWait};
 pub use crate::sync::condition::Condition;

@@ -299,3 +299,24 @@ fn close_clients_on_a_tls_server_sends_the_buffer_then_close_notify() {
         assert_eq!(rest.len(), (4 << 20) - 1);
     });
 }
+
+#[test]
+fn a_start_tls_handshake_that_never_completes_times_out() {
+    let certificate = Certificate::new("silent-starttls");
+    corio::run(async {
+        let listener = corio::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let _silent = corio::create_task(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            corio::sleep(Duration::from_secs(3600)).await;
+            drop(stream);
+        });
+        let (mut reader, mut writer) = corio::open_connection("127.0.0.1", port).await.unwrap();
+        let error = writer
+            .start_tls(&mut reader, certificate.client_config(), "localhost")
+            .ssl_handshake_timeout(Duration::from_millis(100))
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+    });
+}

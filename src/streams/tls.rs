@@ -106,9 +106,9 @@ pub(crate) async fn connect(
 
 impl StreamWriter {
     /// Upgrades the connection to TLS, as a client (feature `tls`):
-    /// `await writer.start_tls(context, server_hostname=…)`. What was
-    /// written is sent first; then the handshake runs (60 s at most, as
-    /// asyncio's `ssl_handshake_timeout`), and from then on this writer and
+    /// `await writer.start_tls(context, server_hostname=…)`; `.await` the
+    /// [`StartTls`] this returns, after its options. What was written is
+    /// sent first; then the handshake runs, and from then on this writer and
     /// `reader`, the connection's other half, talk TLS. Bytes `reader` had
     /// buffered before stay in it.
     ///
@@ -121,31 +121,85 @@ impl StreamWriter {
     ///
     /// ```no_run
     /// # async fn starttls(config: std::sync::Arc<corio::rustls::ClientConfig>) -> std::io::Result<()> {
+    /// use std::time::Duration;
+    ///
     /// let (mut reader, mut writer) = corio::open_connection("mail.example.com", 587).await?;
     /// reader.readline().await?; // the greeting
     /// writer.write(b"STARTTLS\r\n");
     /// reader.readline().await?; // 220 Ready to start TLS
-    /// writer.start_tls(&mut reader, config, "mail.example.com").await?;
+    /// writer
+    ///     .start_tls(&mut reader, config, "mail.example.com")
+    ///     .ssl_handshake_timeout(Duration::from_secs(10))
+    ///     .await?;
     /// writer.write(b"EHLO me\r\n"); // encrypted
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn start_tls(
-        &mut self,
-        reader: &mut StreamReader,
+    pub fn start_tls<'a>(
+        &'a mut self,
+        reader: &'a mut StreamReader,
         config: Arc<ClientConfig>,
         server_hostname: &str,
-    ) -> io::Result<()> {
-        let socket = self.flushed_socket().await?;
-        let name = server_name(server_hostname)?;
+    ) -> StartTls<'a> {
+        StartTls {
+            writer: self,
+            reader,
+            config,
+            server_hostname: server_hostname.to_owned(),
+            handshake_timeout: HANDSHAKE_TIMEOUT,
+        }
+    }
+}
+
+/// What [`StreamWriter::start_tls`] returns: options, then `.await` to
+/// upgrade.
+#[must_use = "the connection is upgraded when the builder is awaited"]
+pub struct StartTls<'a> {
+    writer: &'a mut StreamWriter,
+    reader: &'a mut StreamReader,
+    config: Arc<ClientConfig>,
+    server_hostname: String,
+    handshake_timeout: Duration,
+}
+
+impl StartTls<'_> {
+    /// How long the handshake may take (asyncio's `ssl_handshake_timeout`,
+    /// 60 s by default); after it, the upgrade fails with `TimedOut`.
+    pub fn ssl_handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.handshake_timeout = timeout;
+        self
+    }
+
+    async fn upgrade(self) -> io::Result<()> {
+        let socket = self.writer.flushed_socket().await?;
+        let name = server_name(&self.server_hostname)?;
         let (peer, local) = (socket.peer_addr().ok(), socket.local_addr().ok());
-        let handshake = TlsConnector::from(config).connect(name, SocketIo(socket));
-        let stream = within(HANDSHAKE_TIMEOUT, handshake).await?;
+        let handshake = TlsConnector::from(self.config).connect(name, SocketIo(socket));
+        let stream = within(self.handshake_timeout, handshake).await?;
         let socket: Rc<dyn ByteSocket> = Rc::new(Foreign::new(stream, peer, local));
         let closed = Rc::new(std::cell::Cell::new(false));
-        reader.switch_to(socket.clone(), closed.clone());
-        self.switch_to(socket, closed);
+        self.reader.switch_to(socket.clone(), closed.clone());
+        self.writer.switch_to(socket, closed);
         Ok(())
+    }
+}
+
+impl<'a> std::future::IntoFuture for StartTls<'a> {
+    type Output = io::Result<()>;
+    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = io::Result<()>> + 'a>>;
+
+    /// Flushes, then shakes hands (boxed: one allocation per upgrade).
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.upgrade())
+    }
+}
+
+impl std::fmt::Debug for StartTls<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StartTls")
+            .field("server_hostname", &self.server_hostname)
+            .field("handshake_timeout", &self.handshake_timeout)
+            .finish_non_exhaustive()
     }
 }
 
