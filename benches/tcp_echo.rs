@@ -248,11 +248,5 @@ fn report(kind: &str, run: Option<Run>) {
     let Some(run) = run else {
         return println!("{kind:<18} {:>10} (could not run)", "-");
     };
-    println!(
-        "{kind:<18} {:>10.0} {:>21.2} µs {:>7.2} µs {:>7.2} µs",
-        run.operations as f64 / SECONDS as f64,
-        run.total_micros(),
-        run.micros_per_operation(run.user),
-        run.micros_per_operation(run.system),
-    );
+    println!("{kind:<18} {}", run.columns(SECONDS));
 }

@@ -175,18 +175,24 @@ fn a_certificate_for_another_name_is_refused_clearly() {
     });
 }
 
+/// A server that accepts one connection and never says a word (nor
+/// answers a ClientHello); returns its port.
+fn silent_server() -> u16 {
+    let listener = corio::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(corio::create_task(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        corio::sleep(Duration::from_secs(3600)).await;
+        drop(stream);
+    }));
+    port
+}
+
 #[test]
 fn a_client_handshake_that_never_completes_times_out() {
     let certificate = Certificate::new("silent-server");
     corio::run(async {
-        // Accepts, and never answers the ClientHello.
-        let listener = corio::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let _silent = corio::create_task(async move {
-            let (stream, _) = listener.accept().await.unwrap();
-            corio::sleep(Duration::from_secs(3600)).await;
-            drop(stream);
-        });
+        let port = silent_server();
         let error = corio::open_connection("localhost", port)
             .ssl(certificate.client_config())
             .ssl_handshake_timeout(Duration::from_millis(100))
@@ -304,13 +310,7 @@ fn close_clients_on_a_tls_server_sends_the_buffer_then_close_notify() {
 fn a_start_tls_handshake_that_never_completes_times_out() {
     let certificate = Certificate::new("silent-starttls");
     corio::run(async {
-        let listener = corio::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let _silent = corio::create_task(async move {
-            let (stream, _) = listener.accept().await.unwrap();
-            corio::sleep(Duration::from_secs(3600)).await;
-            drop(stream);
-        });
+        let port = silent_server();
         let (mut reader, mut writer) = corio::open_connection("127.0.0.1", port).await.unwrap();
         let error = writer
             .start_tls(&mut reader, certificate.client_config(), "localhost")

@@ -45,6 +45,18 @@ impl Run {
     pub(crate) fn total_micros(self) -> f64 {
         self.micros_per_operation(self.user + self.system)
     }
+
+    /// Operations per second, then CPU per operation in all, in user space
+    /// and in the kernel, as the benches' tables print them.
+    pub(crate) fn columns(self, seconds: u64) -> String {
+        format!(
+            "{:>10.0} {:>21.2} µs {:>7.2} µs {:>7.2} µs",
+            self.operations as f64 / seconds as f64,
+            self.total_micros(),
+            self.micros_per_operation(self.user),
+            self.micros_per_operation(self.system),
+        )
+    }
 }
 
 /// The median of `runs` by CPU per operation.

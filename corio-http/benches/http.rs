@@ -139,13 +139,7 @@ fn main() {
                 println!("{kind:<8} {connections:>12} (could not run)");
                 continue;
             };
-            println!(
-                "{kind:<8} {connections:>12} {:>10.0} {:>21.2} µs {:>7.2} µs {:>7.2} µs",
-                run.operations as f64 / SECONDS as f64,
-                run.total_micros(),
-                run.micros_per_operation(run.user),
-                run.micros_per_operation(run.system),
-            );
+            println!("{kind:<8} {connections:>12} {}", run.columns(SECONDS));
         }
     }
     println!("({:.0?} in all)", started.elapsed());

@@ -199,32 +199,39 @@ pub(crate) fn poll_drive(driver: &mut impl Drive, cx: &mut Context<'_>) -> Poll<
     }
 }
 
-/// Calls the protocol's `pause_writing` from the transport; false if the
-/// protocol is busy.
-pub(crate) type PauseWriting = Box<dyn Fn() -> Result<bool, io::Error>>;
+/// The protocol's `pause_writing`, as its transport calls it (from
+/// `write`, outside the driver).
+pub(crate) struct Pauser(Box<dyn Fn() -> Result<bool, io::Error>>);
 
-/// A [`PauseWriting`] for `protocol`, which `pause` calls back.
-pub(crate) fn pauser<P: 'static>(protocol: &Rc<RefCell<P>>, pause: fn(&mut P)) -> PauseWriting {
-    let protocol = Rc::downgrade(protocol);
-    Box::new(move || {
-        let Some(protocol) = protocol.upgrade() else { return Ok(true) };
-        if protocol.try_borrow_mut().is_err() {
-            return Ok(false);
+impl Pauser {
+    /// A pauser of `protocol`, which `pause` calls back.
+    pub(crate) fn new<P: 'static>(protocol: &Rc<RefCell<P>>, pause: fn(&mut P)) -> Pauser {
+        let protocol = Rc::downgrade(protocol);
+        Pauser(Box::new(move || {
+            let Some(protocol) = protocol.upgrade() else { return Ok(true) };
+            if protocol.try_borrow_mut().is_err() {
+                return Ok(false);
+            }
+            call(&protocol, "pause_writing", pause).map(|()| true)
+        }))
+    }
+
+    /// If `size` buffered bytes cross the high mark: pauses the protocol
+    /// now, or has the driver do it once the protocol's running callback
+    /// returns. A panic in it closes the transport (`fail`).
+    pub(crate) fn pause_if_above(
+        &self,
+        control: &RefCell<Control>,
+        size: usize,
+        fail: impl FnOnce(io::Error),
+    ) {
+        if !control.borrow_mut().limits.pause_due(size) {
+            return;
         }
-        call(&protocol, "pause_writing", pause).map(|()| true)
-    })
-}
-
-/// Calls `pause` now, or has the driver call it once the protocol's
-/// callback returns; a panic in it closes the transport (`fail`).
-pub(crate) fn pause_now_or_later(
-    control: &RefCell<Control>,
-    pause: &PauseWriting,
-    fail: impl FnOnce(io::Error),
-) {
-    match pause() {
-        Ok(true) => {}
-        Ok(false) => control.borrow_mut().pause_later(),
-        Err(error) => fail(error),
+        match (self.0)() {
+            Ok(true) => {}
+            Ok(false) => control.borrow_mut().pause_later(),
+            Err(error) => fail(error),
+        }
     }
 }

@@ -11,7 +11,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use super::control::{pause_now_or_later, pauser, poll_drive, Control, Drive, Life, Next, PauseWriting};
+use super::control::{poll_drive, Control, Drive, Life, Next, Pauser};
 use super::driver::{read_buffer, ReadBuffer};
 use super::{call, DatagramProtocol};
 use crate::net::udp::UdpSocket;
@@ -42,7 +42,7 @@ struct Inner {
     remote: Option<SocketAddr>,
     queue: RefCell<Queue>,
     control: RefCell<Control>,
-    pause: PauseWriting,
+    pause: Pauser,
 }
 
 #[derive(Debug, Default)]
@@ -170,9 +170,7 @@ impl Inner {
 
     /// Pauses the protocol if `size` queued bytes are above the high mark.
     fn pause_if_above(&self, size: usize) {
-        if self.control.borrow_mut().limits.pause_due(size) {
-            pause_now_or_later(&self.control, &self.pause, |error| self.force_close(Some(error)));
-        }
+        self.pause.pause_if_above(&self.control, size, |error| self.force_close(Some(error)));
     }
 
     fn drop_queue(&self) {
@@ -217,7 +215,7 @@ pub(crate) fn start<P: DatagramProtocol>(
             socket: RefCell::new(Some(Rc::new(socket))),
             queue: RefCell::new(Queue::default()),
             control: RefCell::new(Control::new()),
-            pause: pauser(&protocol, P::pause_writing),
+            pause: Pauser::new(&protocol, P::pause_writing),
         }),
     };
     let driver =

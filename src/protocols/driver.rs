@@ -10,7 +10,7 @@ use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
 use super::call;
-use super::control::{pauser, poll_drive, Drive, Life, Next};
+use super::control::{poll_drive, Drive, Life, Next, Pauser};
 use super::feed::Feed;
 use super::transport::Transport;
 use crate::net::byte_socket::ByteSocket;
@@ -47,7 +47,7 @@ pub(crate) fn start<Kind: 'static, P: Feed<Kind>>(
     protocol: Rc<RefCell<P>>,
     made: Option<Resolver<()>>,
 ) -> Transport {
-    let transport = Transport::new(socket, pauser(&protocol, Feed::pause));
+    let transport = Transport::new(socket, Pauser::new(&protocol, Feed::pause));
     let driver = Driver {
         transport: transport.clone(),
         protocol,

@@ -8,7 +8,7 @@ use std::net::{Shutdown, SocketAddr};
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
-use super::control::{pause_now_or_later, Control, Next, PauseWriting};
+use super::control::{Control, Next, Pauser};
 use crate::net::byte_socket::ByteSocket;
 use crate::net::server::Served;
 
@@ -39,7 +39,7 @@ pub(crate) struct Inner {
     local: Option<SocketAddr>,
     buffer: RefCell<WriteBuffer>,
     control: RefCell<Control>,
-    pause: PauseWriting,
+    pause: Pauser,
 }
 
 /// The bytes written and not yet sent, and the end of the write half.
@@ -56,7 +56,7 @@ struct WriteBuffer {
 
 impl Transport {
     /// A transport of `socket`, whose protocol's `pause_writing` is `pause`.
-    pub(crate) fn new(socket: Rc<dyn ByteSocket>, pause: PauseWriting) -> Transport {
+    pub(crate) fn new(socket: Rc<dyn ByteSocket>, pause: Pauser) -> Transport {
         Transport {
             inner: Rc::new(Inner {
                 peer: socket.peer_addr().ok(),
@@ -356,9 +356,7 @@ impl Inner {
     /// Pauses the protocol if a buffer of `size` bytes is above the high
     /// mark and it is not paused yet.
     fn pause_if_above(&self, size: usize) {
-        if self.control.borrow_mut().limits.pause_due(size) {
-            pause_now_or_later(&self.control, &self.pause, |error| self.force_close(Some(error)));
-        }
+        self.pause.pause_if_above(&self.control, size, |error| self.force_close(Some(error)));
     }
 
     fn set_read_interest(&self, on: bool) {
