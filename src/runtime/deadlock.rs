@@ -54,7 +54,12 @@ impl Core {
     /// The counter of kept clones of the main waker, if `waker` is one. (The
     /// data pointer alone tells: only `run_until_complete` makes wakers of
     /// this `Arc`. Comparing vtables could miss, as `Waker::will_wake` may.)
+    /// Without deadlock detection nothing reads the count: `None`, with no
+    /// lookup on each wait.
     pub(crate) fn main_parked(&self, waker: &Waker) -> Option<Rc<Cell<usize>>> {
+        if !self.detect_deadlocks {
+            return None;
+        }
         let tasks = self.tasks.borrow();
         let (main, parked) = tasks.main_waker()?;
         std::ptr::eq(waker.data(), Arc::as_ptr(main).cast()).then(|| parked.clone())
@@ -78,8 +83,9 @@ impl Core {
         // then drops its `LoopHandle` or main waker makes the work visible
         // before its `Release` decrement, which a count seen at its baseline
         // has read; the fence makes the flags read after it see that work.
+        let registry = self.tasks.borrow();
         let handles_out = Arc::strong_count(&self.shared) != SHARED_OWN_REFS;
-        let main_refs = self.tasks.borrow().main_waker().map(|(main, _)| Arc::strong_count(main));
+        let main_refs = registry.main_waker().map(|(main, _)| Arc::strong_count(main));
         fence(Ordering::Acquire);
         if handles_out
             || !self.ready.borrow().is_empty()
@@ -88,11 +94,10 @@ impl Core {
         {
             return false;
         }
-        let tasks = self.tasks.borrow().live();
+        let tasks = registry.live();
         if !tasks.iter().all(|task| task.is_done() || task.is_stuck()) {
             return false;
         }
-        let registry = self.tasks.borrow();
         match (registry.main_waker(), main_refs) {
             (Some((main, parked)), Some(refs)) => {
                 // Tasks whose handle the main future awaits keep its waker too.

@@ -65,10 +65,7 @@ pub fn all_tasks() -> Vec<TaskInfo> {
 /// });
 /// ```
 pub fn task_tree() -> String {
-    match context::with_current_borrowed(|core| core.now()) {
-        Some(now) => info::tree(&all_tasks(), now),
-        None => String::new(),
-    }
+    context::with_current_borrowed(|core| info::tree(&core.all_tasks(), core.now())).unwrap_or_default()
 }
 
 /// Prints [`task_tree`] to stderr: the task dump of a stuck program.

@@ -210,7 +210,8 @@ impl State {
         self.armed.borrow_mut().take();
         if self.phase.get() == Phase::Entered {
             self.phase.set(Phase::Expiring);
-            let waker = self.waker.borrow().clone();
+            // Taken: the body's next poll returns at once, and keeps none.
+            let waker = self.waker.borrow_mut().take();
             if let Some(waker) = waker {
                 waker.wake();
             }

@@ -111,8 +111,9 @@ impl Deadline {
         }
     }
 
-    /// The instant. (`Race::poll` fixed `AfterFirstPoll` at the first
-    /// poll; `now` is the loop's time.)
+    /// The instant; `now` is the loop's time, for `AfterFirstPoll` (the
+    /// timer is armed in the first poll, since a body that does not
+    /// suspend there has finished).
     fn at(&self, now: impl FnOnce() -> Instant) -> Instant {
         match *self {
             Deadline::At(at) => at,
@@ -221,9 +222,6 @@ impl<F: Future> Future for Race<'_, F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let race = &mut *self;
-        if let Deadline::AfterFirstPoll(delay) = race.deadline {
-            race.deadline = Deadline::after(delay);
-        }
         if race.timer.expired(cx) {
             return Poll::Ready(Err(TimeoutError::new()));
         }

@@ -54,14 +54,18 @@ impl ParkedWaker {
         self.waker.will_wake(other)
     }
 
-    pub(crate) fn wake(self) {
-        self.waker.wake_by_ref();
+    /// Wakes by value: the waker's own reference goes with the wake-up
+    /// (for a task, into the run queue), with no clone.
+    pub(crate) fn wake(mut self) {
+        self.release();
+        // A no-op waker costs nothing to make; the drop then finds the
+        // count released.
+        std::mem::replace(&mut self.waker, Waker::noop().clone()).wake();
     }
-}
 
-impl Drop for ParkedWaker {
-    fn drop(&mut self) {
-        match &self.counted {
+    /// No longer kept: undoes the count, once.
+    fn release(&mut self) {
+        match std::mem::replace(&mut self.counted, Counted::No) {
             Counted::No => {}
             Counted::Task => RawTask::unpark_waker(&self.waker),
             Counted::Main(counter) => {
@@ -69,5 +73,11 @@ impl Drop for ParkedWaker {
                 counter.set(counter.get() - 1);
             }
         }
+    }
+}
+
+impl Drop for ParkedWaker {
+    fn drop(&mut self) {
+        self.release();
     }
 }
