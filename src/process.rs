@@ -439,9 +439,6 @@ impl ByteSocket for PipeReader {
     fn shutdown(&self, _how: Shutdown) -> io::Result<()> {
         Ok(())
     }
-    fn set_read_interest(&self, on: bool) -> io::Result<()> {
-        self.0.set_read_interest(on)
-    }
     fn peer_addr(&self) -> io::Result<SocketAddr> {
         Err(not_this_way())
     }
@@ -463,10 +460,6 @@ impl ByteSocket for PipeWriter {
     fn shutdown(&self, _how: Shutdown) -> io::Result<()> {
         let closed = self.0.borrow_mut().take();
         drop(closed);
-        Ok(())
-    }
-    /// Never read from: there is no read interest to change.
-    fn set_read_interest(&self, _on: bool) -> io::Result<()> {
         Ok(())
     }
     fn peer_addr(&self) -> io::Result<SocketAddr> {

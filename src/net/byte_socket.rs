@@ -26,8 +26,12 @@ pub(crate) trait ByteSocket {
         Poll::Ready(self.shutdown(how))
     }
     /// Asks the reactor for read events or stops asking: a transport whose
-    /// reading is paused leaves the socket's readiness to the kernel.
-    fn set_read_interest(&self, on: bool) -> io::Result<()>;
+    /// reading is paused leaves the socket's readiness to the kernel. A
+    /// stream that no transport reads has no interest to change.
+    fn set_read_interest(&self, on: bool) -> io::Result<()> {
+        let _ = on;
+        Ok(())
+    }
     /// The peer's address; `Unsupported` for Unix-domain sockets.
     fn peer_addr(&self) -> io::Result<SocketAddr>;
     /// The local address; `Unsupported` for Unix-domain sockets.
@@ -76,6 +80,6 @@ impl ByteSocket for UnixStream {
     }
 }
 
-fn no_ip_address() -> io::Error {
+pub(crate) fn no_ip_address() -> io::Error {
     io::Error::new(io::ErrorKind::Unsupported, "a Unix-domain socket has no IP address")
 }

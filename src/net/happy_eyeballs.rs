@@ -46,9 +46,10 @@ pub(crate) async fn connect_host(host: &str, port: u16, staggering: Staggering) 
         Some(first_family_count) if first_family_count > 0 => interleave(addrs, first_family_count),
         _ => addrs,
     };
-    // Without Happy Eyeballs, a delay that never passes: each attempt
-    // starts when the one before failed.
-    let stream = connect_staggered(addrs, staggering.delay.unwrap_or(Duration::MAX)).await?;
+    let stream = match staggering.delay {
+        Some(delay) => connect_staggered(addrs, delay).await?,
+        None => connect_in_turn(addrs).await?,
+    };
     stream.set_nodelay(true)?;
     Ok(stream)
 }
@@ -76,6 +77,24 @@ pub(crate) fn interleave(addrs: Vec<SocketAddr>, first_family_count: usize) -> V
             return ordered;
         }
     }
+}
+
+/// Connects to each of `addrs` in turn, until one answers: the race
+/// without Happy Eyeballs, where an attempt starts only when the one before
+/// failed, with none of its timer and boxes.
+///
+/// # Errors
+///
+/// As [`connect_staggered`].
+pub(crate) async fn connect_in_turn(addrs: Vec<SocketAddr>) -> io::Result<TcpStream> {
+    let mut errors = Vec::new();
+    for addr in addrs {
+        match TcpStream::connect_addr(addr).await {
+            Ok(stream) => return Ok(stream),
+            Err(err) => errors.push(Some(err)),
+        }
+    }
+    Err(all_failed(&mut errors))
 }
 
 /// Connects to the first of `addrs` that answers, starting the next

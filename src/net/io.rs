@@ -240,7 +240,8 @@ impl<S: mio::event::Source + fmt::Debug> fmt::Debug for Io<S> {
     }
 }
 
-fn no_running_loop() -> io::Error {
+/// The error of a socket (or watcher, or signal) made outside a loop.
+pub(crate) fn no_running_loop() -> io::Error {
     io::Error::other("no running event loop")
 }
 

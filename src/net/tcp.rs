@@ -4,9 +4,8 @@ use std::fmt;
 use std::future::poll_fn;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::time::Duration;
 
-use super::happy_eyeballs::connect_staggered;
+use super::happy_eyeballs::connect_in_turn;
 use super::io::Io;
 use super::resolve::{resolve, ConnectAddr};
 use crate::reactor::sources::Direction;
@@ -143,9 +142,7 @@ impl TcpStream {
     /// });
     /// ```
     pub async fn connect(addr: impl ConnectAddr) -> io::Result<TcpStream> {
-        let addrs = resolve(&addr).await?;
-        // A delay that never passes: each address when the last one failed.
-        connect_staggered(addrs, Duration::MAX).await
+        connect_in_turn(resolve(&addr).await?).await
     }
 
     /// Connects to one address.

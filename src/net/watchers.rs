@@ -17,7 +17,7 @@ use std::io;
 use std::os::fd::RawFd;
 use std::rc::{Rc, Weak};
 
-use super::io::{Fd, Io};
+use super::io::{no_running_loop, Fd, Io};
 use crate::reactor::sources::Direction;
 use crate::runtime::context;
 use crate::sys;
@@ -100,8 +100,7 @@ pub fn remove_writer(fd: RawFd) -> bool {
 }
 
 fn watch(fd: RawFd, direction: Direction, callback: Box<dyn FnMut()>) -> io::Result<()> {
-    let loop_id = context::with_current_borrowed(|core| core.id())
-        .ok_or_else(|| io::Error::other("no running event loop"))?;
+    let loop_id = context::with_current_borrowed(|core| core.id()).ok_or_else(no_running_loop)?;
     let entry = match WATCHED.with(|watched| watched.borrow().get(&(loop_id, fd)).and_then(Weak::upgrade)) {
         Some(entry) => entry,
         None => {

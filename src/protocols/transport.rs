@@ -9,7 +9,7 @@ use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
 use super::control::{Control, Next, Pauser};
-use crate::net::byte_socket::ByteSocket;
+use crate::net::byte_socket::{no_ip_address, ByteSocket};
 use crate::net::server::Served;
 
 /// The writing side of a protocol's connection, and its controls
@@ -230,10 +230,6 @@ impl Transport {
     pub(crate) fn downgrade(&self) -> WeakTransport {
         WeakTransport(Rc::downgrade(&self.inner))
     }
-}
-
-fn no_ip_address() -> io::Error {
-    io::Error::new(io::ErrorKind::Unsupported, "a Unix-domain socket has no IP address")
 }
 
 impl WriteBuffer {

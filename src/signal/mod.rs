@@ -114,7 +114,7 @@ impl LoopSignals {
     /// The running loop's signal state, made (with its pipe and reader
     /// task) on first use.
     fn current() -> io::Result<Rc<LoopSignals>> {
-        let core = context::current().ok_or_else(|| io::Error::other("no running event loop"))?;
+        let core = context::current().ok_or_else(crate::net::io::no_running_loop)?;
         if let Some(existing) = LOOPS.with(|loops| loops.borrow().get(&core.id()).and_then(Weak::upgrade)) {
             return Ok(existing);
         }

@@ -56,10 +56,6 @@ impl<S: AsyncRead + AsyncWrite> ByteSocket for Foreign<S> {
             Shutdown::Write | Shutdown::Both => self.stream.borrow_mut().as_mut().poll_close(cx),
         }
     }
-    /// Never a protocol's transport: there is no interest to change.
-    fn set_read_interest(&self, _on: bool) -> io::Result<()> {
-        Ok(())
-    }
     fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.peer.ok_or_else(|| io::Error::new(io::ErrorKind::Unsupported, "the stream has no address"))
     }

@@ -73,7 +73,7 @@ impl StreamWriter {
         wait_until(&state.drained, WaitingOn::Drain, || flushed() || stopped()).await;
         state.check_error()?;
         if state.closing.get() {
-            return Err(io::Error::new(io::ErrorKind::ConnectionReset, "Connection lost"));
+            return Err(connection_lost());
         }
         Ok(state.socket.clone())
     }
@@ -154,7 +154,7 @@ impl StreamWriter {
         }
         state.check_error()?;
         if state.closed.get() {
-            return Err(io::Error::new(io::ErrorKind::ConnectionReset, "Connection lost"));
+            return Err(connection_lost());
         }
         Ok(())
     }
@@ -307,6 +307,11 @@ impl WriterState {
         }
         state.flushing.set(false);
     }
+}
+
+/// asyncio's `ConnectionResetError("Connection lost")`.
+fn connection_lost() -> io::Error {
+    io::Error::new(io::ErrorKind::ConnectionReset, "Connection lost")
 }
 
 /// A writer seen from its server: it can close or abort the connection
